@@ -1,0 +1,96 @@
+# Builds libpmem.so.1 / libpmem.a from the Rust crate, installs them, runs the tests.
+#
+# The shared library is linked here, not by rustc: rustc's own (anonymous) version script cannot
+# give the symbols PMDK's LIBPMEM_1.0 version, so we link the staticlib with libpmem.map.
+
+CARGO      ?= cargo
+CC         ?= cc
+CARGOFLAGS ?=
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCDIR     ?= $(PREFIX)/include
+DESTDIR    ?=
+
+VERSION    := 1.12.1
+SO_FULL    := libpmem.so.$(VERSION:1.12.1=1.0.0)
+BUILD      := build
+RUST_A     := target/release/libpmem.a
+# What the Rust standard library needs from the system (rustc --print native-static-libs).
+LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# The .so takes the unwinder from libgcc_eh.a, so it needs nothing outside glibc at run time.
+SO_LIBS := -static-libgcc -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
+
+.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients bench clean example
+
+all: lib check-header
+
+$(RUST_A): FORCE
+	$(CARGO) build --release --lib $(CARGOFLAGS)
+
+FORCE:
+
+lib: $(BUILD)/$(SO_FULL) $(BUILD)/libpmem.a
+
+$(BUILD)/$(SO_FULL): $(RUST_A) libpmem.map
+	@mkdir -p $(BUILD)
+	$(CC) -shared -o $@ -Wl,-soname,libpmem.so.1 \
+		-Wl,--version-script=libpmem.map -Wl,--no-undefined-version \
+		-Wl,--gc-sections -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--strip-debug \
+		-Wl,--whole-archive $(RUST_A) -Wl,--no-whole-archive $(SO_LIBS)
+	ln -sf $(SO_FULL) $(BUILD)/libpmem.so.1
+	ln -sf libpmem.so.1 $(BUILD)/libpmem.so
+
+$(BUILD)/libpmem.a: $(RUST_A)
+	@mkdir -p $(BUILD)
+	cp $(RUST_A) $@
+
+# The header cbindgen generated in this build (build.rs writes it to OUT_DIR).
+GENERATED_H = $(shell ls -t target/release/build/pmem-*/out/libpmem.h 2>/dev/null | head -1)
+
+check-header: $(RUST_A)
+	@cmp -s "$(GENERATED_H)" include/libpmem.h || \
+		{ echo "include/libpmem.h is out of date: run 'make header' and review the diff" >&2; exit 1; }
+
+header: $(RUST_A)
+	cp "$(GENERATED_H)" include/libpmem.h
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 755 $(BUILD)/$(SO_FULL) $(DESTDIR)$(LIBDIR)/$(SO_FULL)
+	ln -sf $(SO_FULL) $(DESTDIR)$(LIBDIR)/libpmem.so.1
+	ln -sf libpmem.so.1 $(DESTDIR)$(LIBDIR)/libpmem.so
+	install -m 644 $(BUILD)/libpmem.a $(DESTDIR)$(LIBDIR)/libpmem.a
+	install -m 644 include/libpmem.h $(DESTDIR)$(INCDIR)/libpmem.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' \
+	    pkgconfig/libpmem.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libpmem.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/libpmem.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libpmem.so* $(DESTDIR)$(LIBDIR)/libpmem.a \
+	      $(DESTDIR)$(INCDIR)/libpmem.h $(DESTDIR)$(LIBDIR)/pkgconfig/libpmem.pc
+
+# A real program against the freshly built library: copy a file into a pmem-mapped file.
+example: all
+	$(CC) -O2 -Wall -Wextra -Werror -Iinclude -o $(BUILD)/pmemcp examples/pmemcp.c -L$(BUILD) -lpmem
+	@echo "---- pmemcp README.md -> /dev/shm/pmemcp.out"
+	LD_LIBRARY_PATH=$(BUILD) $(BUILD)/pmemcp README.md /dev/shm/pmemcp.out
+	cmp README.md /dev/shm/pmemcp.out && echo "pmemcp: copy verified" && rm -f /dev/shm/pmemcp.out
+
+test: all test-rust test-c test-clients
+
+test-rust:
+	$(CARGO) test --release $(CARGOFLAGS)
+
+test-c: all
+	bash tests-c/run.sh
+
+test-clients: all
+	bash tests-clients/run.sh $(CURDIR)/$(BUILD)
+
+bench: all
+	bash bench/run.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

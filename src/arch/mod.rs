@@ -1,0 +1,7 @@
+//! Instruction-set specific code. Only x86-64 is implemented (as in PMDK's main target).
+
+#[cfg(target_arch = "x86_64")]
+pub mod x86_64;
+
+#[cfg(not(target_arch = "x86_64"))]
+compile_error!("this libpmem implements x86-64 only (cache flush instructions and NT stores)");

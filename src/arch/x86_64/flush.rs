@@ -1,0 +1,92 @@
+//! Cache-line write-back instructions and store fences.
+//!
+//! `clflushopt` and `clwb` have no stable intrinsic, so they are `asm!`. None of these asm blocks
+//! say `nomem`: a flush must stay ordered with the stores before it.
+
+use std::arch::asm;
+use std::arch::x86_64::{_mm_clflush, _mm_sfence};
+
+pub const CACHELINE: usize = 64;
+
+/// The cache lines covering [addr, addr+len), as line-aligned addresses.
+#[inline(always)]
+fn lines(addr: *const u8, len: usize) -> impl Iterator<Item = usize> {
+    let start = addr as usize & !(CACHELINE - 1);
+    let end = (addr as usize).saturating_add(len);
+    (start..end).step_by(CACHELINE)
+}
+
+/// # Safety
+/// [addr, addr+len) must be mapped; the CPU must have CLWB.
+pub unsafe fn flush_clwb(addr: *const u8, len: usize) {
+    for line in lines(addr, len) {
+        // SAFETY: the caller guarantees the line is mapped and the instruction exists.
+        unsafe { asm!("clwb [{0}]", in(reg) line, options(nostack, preserves_flags)) };
+    }
+}
+
+/// # Safety
+/// [addr, addr+len) must be mapped; the CPU must have CLFLUSHOPT.
+pub unsafe fn flush_clflushopt(addr: *const u8, len: usize) {
+    for line in lines(addr, len) {
+        // SAFETY: as above.
+        unsafe { asm!("clflushopt [{0}]", in(reg) line, options(nostack, preserves_flags)) };
+    }
+}
+
+/// # Safety
+/// [addr, addr+len) must be mapped. CLFLUSH is part of every x86-64 CPU.
+pub unsafe fn flush_clflush(addr: *const u8, len: usize) {
+    for line in lines(addr, len) {
+        // SAFETY: as above.
+        unsafe { _mm_clflush(line as *const u8) };
+    }
+}
+
+/// No cache flush: eADR platforms, or `PMEM_NO_FLUSH=1`.
+///
+/// # Safety
+/// Always safe; `unsafe` only to share the kernel type.
+pub unsafe fn flush_none(_addr: *const u8, _len: usize) {}
+
+/// Orders earlier flushes and non-temporal stores before later stores.
+#[inline]
+pub fn sfence() {
+    // SAFETY: SFENCE is part of SSE, which every x86-64 CPU has.
+    unsafe { _mm_sfence() }
+}
+
+/// The drain after CLFLUSH: nothing, as CLFLUSH is ordered with stores already.
+pub fn fence_none() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_cover_every_byte() {
+        let v: Vec<usize> = lines(100 as *const u8, 100).collect();
+        assert_eq!(v, vec![64, 128]);
+        assert_eq!(lines(128 as *const u8, 64).count(), 1);
+        assert_eq!(lines(128 as *const u8, 0).count(), 0);
+        assert_eq!(lines(127 as *const u8, 2).count(), 2);
+    }
+
+    #[test]
+    fn every_flush_runs_on_real_memory() {
+        let cpu = super::super::cpu::CpuFeatures::detect();
+        let buf = vec![1u8; 4096];
+        // SAFETY: buf is mapped; each instruction is used only if the CPU has it.
+        unsafe {
+            flush_clflush(buf.as_ptr().add(3), 1000);
+            if cpu.clflushopt {
+                flush_clflushopt(buf.as_ptr(), 4096);
+            }
+            if cpu.clwb {
+                flush_clwb(buf.as_ptr(), 4096);
+            }
+        }
+        sfence();
+        assert!(buf.iter().all(|&b| b == 1));
+    }
+}

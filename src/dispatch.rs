@@ -1,0 +1,195 @@
+//! The dispatch table: which flush instruction, fence and copy kernels this process uses.
+//!
+//! Resolved once, by a load-time constructor (`.init_array`), from CPUID, the `PMEM_*`
+//! environment and the platform's persistence domain. A `OnceLock` makes any earlier caller
+//! (a program's `.preinit_array`, a static link that dropped the constructor) resolve it on
+//! first use instead of crashing, which is what PMDK does there.
+
+use std::sync::OnceLock;
+
+use crate::arch::x86_64::cpu::CpuFeatures;
+use crate::arch::x86_64::{flush, sse2};
+use crate::config::Config;
+use crate::memops::{generic, FlushFn, MemKernels};
+
+/// PMDK's default `PMEM_MOVNT_THRESHOLD`.
+pub const DEFAULT_MOVNT_THRESHOLD: usize = 256;
+
+pub struct Dispatch {
+    /// Write-back used by pmem_flush and the memops (a no-op when flushing is off).
+    pub flush: FlushFn,
+    /// Write-back used by pmem_deep_flush: always the real instruction.
+    pub deep_flush: FlushFn,
+    /// pmem_drain.
+    pub drain: fn(),
+    /// True for CLFLUSH, whose drain needs no fence (streaming stores still do).
+    pub drain_is_noop: bool,
+    pub kernels: MemKernels,
+    pub movnt_threshold: usize,
+    pub no_movnt: bool,
+    pub wc_workaround: bool,
+    /// What was chosen, for the log and the tests.
+    pub description: String,
+}
+
+const SSE2_KERNELS: MemKernels = MemKernels {
+    name: "sse2",
+    memmove_nt: sse2::memmove_nt,
+    memset_nt: sse2::memset_nt,
+    memmove_temporal: generic::memmove_temporal,
+    memset_temporal: generic::memset_temporal,
+};
+
+/// The whole decision, from what the CPU has, what the environment asks and whether the
+/// platform flushes caches on power loss (eADR, `auto_flush`).
+pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
+    let (instr_name, instr_flush, drain, drain_is_noop): (&str, FlushFn, fn(), bool) =
+        if cpu.clwb && !cfg.no_clwb {
+            ("clwb", flush::flush_clwb, flush::sfence, false)
+        } else if cpu.clflushopt && !cfg.no_clflushopt {
+            ("clflushopt", flush::flush_clflushopt, flush::sfence, false)
+        } else {
+            ("clflush", flush::flush_clflush, flush::fence_none, true)
+        };
+
+    // PMEM_NO_FLUSH=1 skips flushes, =0 forces them even on eADR platforms.
+    let skip_flush = match cfg.no_flush {
+        Some(v) => v,
+        None => auto_flush,
+    };
+    let (flush, flush_name): (FlushFn, &str) = if skip_flush {
+        (flush::flush_none, "none")
+    } else {
+        (instr_flush, instr_name)
+    };
+
+    let kernels = SSE2_KERNELS;
+    let movnt_threshold = cfg.movnt_threshold.unwrap_or(DEFAULT_MOVNT_THRESHOLD);
+    let no_movnt = cfg.no_movnt;
+    let copy = if no_movnt {
+        "temporal only".to_string()
+    } else {
+        format!("{} nt", kernels.name)
+    };
+    let description = format!(
+        "flush: {flush_name} (deep: {instr_name}), drain: {}, copy: {copy}, threshold {movnt_threshold}",
+        if drain_is_noop { "none" } else { "sfence" },
+    );
+    Dispatch {
+        flush,
+        deep_flush: instr_flush,
+        drain,
+        drain_is_noop,
+        kernels,
+        movnt_threshold,
+        no_movnt,
+        wc_workaround: cfg.wc_workaround.unwrap_or(false),
+        description,
+    }
+}
+
+static TABLE: OnceLock<Dispatch> = OnceLock::new();
+
+/// The table of this process, resolving it on first use.
+#[inline]
+pub fn get() -> &'static Dispatch {
+    TABLE.get_or_init(|| {
+        let cpu = CpuFeatures::detect();
+        let auto_flush = crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT) == 1;
+        let d = decide(&cpu, crate::config::get(), auto_flush);
+        crate::pmem_log!(Info, "cpu: {cpu:?}, auto flush: {auto_flush}");
+        crate::pmem_log!(Notice, "{}", d.description);
+        d
+    })
+}
+
+/// Load-time initialisation: environment, then the table.
+extern "C" fn libpmem_init() {
+    crate::config::get();
+    get();
+}
+
+#[used]
+#[link_section = ".init_array"]
+static LIBPMEM_INIT: extern "C" fn() = libpmem_init;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cpu(clwb: bool, clflushopt: bool) -> CpuFeatures {
+        CpuFeatures {
+            clflush: true,
+            clflushopt,
+            clwb,
+            sse2: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn flush_instruction_preference() {
+        let cfg = Config::default();
+        assert!(decide(&cpu(true, true), &cfg, false)
+            .description
+            .starts_with("flush: clwb"));
+        assert!(decide(&cpu(false, true), &cfg, false)
+            .description
+            .starts_with("flush: clflushopt"));
+        let d = decide(&cpu(false, false), &cfg, false);
+        assert!(d.description.starts_with("flush: clflush "));
+        assert!(d.drain_is_noop);
+    }
+
+    #[test]
+    fn env_overrides_flush_instruction() {
+        let cfg = Config {
+            no_clwb: true,
+            ..Default::default()
+        };
+        assert!(decide(&cpu(true, true), &cfg, false)
+            .description
+            .starts_with("flush: clflushopt"));
+        let cfg = Config {
+            no_clwb: true,
+            no_clflushopt: true,
+            ..Default::default()
+        };
+        assert!(decide(&cpu(true, true), &cfg, false)
+            .description
+            .starts_with("flush: clflush "));
+    }
+
+    #[test]
+    fn no_flush_and_auto_flush() {
+        let d = decide(&cpu(true, true), &Config::default(), true);
+        assert!(d.description.starts_with("flush: none (deep: clwb)"));
+        let cfg = Config {
+            no_flush: Some(false),
+            ..Default::default()
+        };
+        assert!(decide(&cpu(true, true), &cfg, true)
+            .description
+            .starts_with("flush: clwb"));
+        let cfg = Config {
+            no_flush: Some(true),
+            ..Default::default()
+        };
+        assert!(decide(&cpu(true, true), &cfg, false)
+            .description
+            .starts_with("flush: none"));
+    }
+
+    #[test]
+    fn movnt_settings() {
+        let cfg = Config {
+            movnt_threshold: Some(1024),
+            no_movnt: true,
+            ..Default::default()
+        };
+        let d = decide(&cpu(true, true), &cfg, false);
+        assert_eq!(d.movnt_threshold, 1024);
+        assert!(d.no_movnt);
+        assert!(d.description.contains("temporal only"));
+    }
+}

@@ -1,0 +1,262 @@
+//! Logging: PMDK 2.x's threshold + function API, and the `PMEM_LOG_LEVEL`/`PMEM_LOG_FILE` sink.
+//!
+//! Two independent outlets:
+//! * the logging function (`pmem_log_set_function`), reached by messages at least as severe as
+//!   the THRESHOLD (default WARNING); the default function writes to syslog, and to stderr for
+//!   messages at least as severe as the AUX threshold (default HARK, which never goes to stderr);
+//! * the environment sink: with `PMEM_LOG_LEVEL=n` (1 errors, 2 notices, 3 info, 4 debug) lines
+//!   go to `PMEM_LOG_FILE` (a trailing `-` appends the pid) or stderr. PMDK only offers this in
+//!   its debug build.
+
+use std::ffi::CString;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use libc::{c_char, c_uint};
+
+/// Message severity, most severe first; the values are PMDK's `enum pmem_log_level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Level {
+    Hark = 0,
+    Fatal = 1,
+    Error = 2,
+    Warning = 3,
+    Notice = 4,
+    Info = 5,
+    Debug = 6,
+}
+
+impl Level {
+    pub fn from_raw(raw: u32) -> Option<Level> {
+        Some(match raw {
+            0 => Level::Hark,
+            1 => Level::Fatal,
+            2 => Level::Error,
+            3 => Level::Warning,
+            4 => Level::Notice,
+            5 => Level::Info,
+            6 => Level::Debug,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Level::Hark => "*HARK*",
+            Level::Fatal => "*FATAL*",
+            Level::Error => "*ERROR*",
+            Level::Warning => "*WARNING*",
+            Level::Notice => "*NOTICE*",
+            Level::Info => "*INFO*",
+            Level::Debug => "*DEBUG*",
+        }
+    }
+
+    fn syslog_priority(self) -> libc::c_int {
+        match self {
+            Level::Hark => libc::LOG_NOTICE,
+            Level::Fatal => libc::LOG_CRIT,
+            Level::Error => libc::LOG_ERR,
+            Level::Warning => libc::LOG_WARNING,
+            Level::Notice => libc::LOG_NOTICE,
+            Level::Info => libc::LOG_INFO,
+            Level::Debug => libc::LOG_DEBUG,
+        }
+    }
+}
+
+/// Which threshold (`enum pmem_log_threshold`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    Main = 0,
+    Aux = 1,
+}
+
+impl Threshold {
+    pub fn from_raw(raw: u32) -> Option<Threshold> {
+        match raw {
+            0 => Some(Threshold::Main),
+            1 => Some(Threshold::Aux),
+            _ => None,
+        }
+    }
+
+    fn cell(self) -> &'static AtomicU8 {
+        match self {
+            Threshold::Main => &MAIN_THRESHOLD,
+            Threshold::Aux => &AUX_THRESHOLD,
+        }
+    }
+}
+
+/// The C type of a logging function.
+pub type LogFunction =
+    unsafe extern "C" fn(c_uint, *const c_char, c_uint, *const c_char, *const c_char);
+
+static MAIN_THRESHOLD: AtomicU8 = AtomicU8::new(Level::Warning as u8);
+static AUX_THRESHOLD: AtomicU8 = AtomicU8::new(Level::Hark as u8);
+/// The user's function as an address; 0 means the default function.
+static USER_FUNCTION: AtomicUsize = AtomicUsize::new(0);
+
+pub fn set_threshold(which: Threshold, level: Level) {
+    which.cell().store(level as u8, Ordering::Relaxed);
+}
+
+pub fn threshold(which: Threshold) -> Level {
+    Level::from_raw(which.cell().load(Ordering::Relaxed) as u32).unwrap_or(Level::Warning)
+}
+
+/// Installs `function` (None: the default one) and greets it with a HARK line, as PMDK does.
+pub fn set_function(function: Option<LogFunction>) {
+    USER_FUNCTION.store(function.map_or(0, |f| f as usize), Ordering::Release);
+    log(
+        Level::Hark,
+        file!(),
+        line!(),
+        "pmem_log_set_function",
+        format_args!("libpmem (Rust) version {}", env!("CARGO_PKG_VERSION")),
+    );
+}
+
+fn current_function() -> Option<LogFunction> {
+    let raw = USER_FUNCTION.load(Ordering::Acquire);
+    if raw == 0 {
+        return None;
+    }
+    // SAFETY: a non-zero value was stored from a valid `LogFunction` in `set_function`.
+    Some(unsafe { std::mem::transmute::<usize, LogFunction>(raw) })
+}
+
+/// Where `PMEM_LOG_LEVEL` output goes, opened once.
+struct EnvSink {
+    max: Option<Level>,
+    file: Option<File>,
+}
+
+static ENV_SINK: OnceLock<EnvSink> = OnceLock::new();
+
+fn env_sink() -> &'static EnvSink {
+    ENV_SINK.get_or_init(|| {
+        let cfg = crate::config::get();
+        let max = match cfg.log_level {
+            None | Some(0) => None,
+            Some(1) => Some(Level::Error),
+            Some(2) => Some(Level::Notice),
+            Some(3) => Some(Level::Info),
+            Some(_) => Some(Level::Debug),
+        };
+        let file = match (&cfg.log_file, max) {
+            (Some(name), Some(_)) => {
+                let mut path = name.as_bytes().to_vec();
+                if path.last() == Some(&b'-') {
+                    path.extend_from_slice(std::process::id().to_string().as_bytes());
+                }
+                OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .mode(0o644)
+                    .open(std::ffi::OsStr::from_bytes(&path))
+                    .ok()
+            }
+            _ => None,
+        };
+        EnvSink { max, file }
+    })
+}
+
+/// Whether a message at `level` would go anywhere (so callers can skip formatting).
+pub fn enabled(level: Level) -> bool {
+    level as u8 <= MAIN_THRESHOLD.load(Ordering::Relaxed)
+        || env_sink().max.is_some_and(|max| level <= max)
+}
+
+/// Sends one message to both outlets.
+pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
+    if !enabled(level) {
+        return;
+    }
+    let message = fmt::format(args);
+    let sink = env_sink();
+    if sink.max.is_some_and(|max| level <= max) {
+        let text = format!(
+            "<libpmem>: <{}> [{}:{} {}] {}\n",
+            level as u8, file, line, func, message
+        );
+        // One write per line; a failing log write must not disturb the caller.
+        let _ = match &sink.file {
+            Some(f) => (&*f).write_all(text.as_bytes()),
+            None => std::io::stderr().write_all(text.as_bytes()),
+        };
+    }
+    if level as u8 > MAIN_THRESHOLD.load(Ordering::Relaxed) {
+        return;
+    }
+    let saved_errno = crate::error::errno();
+    match current_function() {
+        Some(function) => {
+            let c_file = c_string(file);
+            let c_func = c_string(func);
+            let c_msg = c_string(&message);
+            // SAFETY: the user installed this function for exactly this call signature; all
+            // strings are NUL-terminated and outlive the call.
+            unsafe {
+                function(
+                    level as c_uint,
+                    c_file.as_ptr(),
+                    line,
+                    c_func.as_ptr(),
+                    c_msg.as_ptr(),
+                )
+            };
+        }
+        None => default_function(level, file, line, func, &message),
+    }
+    crate::error::set_errno(saved_errno);
+}
+
+fn c_string(s: &str) -> CString {
+    CString::new(s.replace('\0', "?")).unwrap_or_default()
+}
+
+/// PMDK's default: syslog always, stderr when at least as severe as AUX (never for HARK).
+fn default_function(level: Level, file: &str, line: u32, func: &str, message: &str) {
+    let text = format!("{} [{}:{} {}]: {}", level.name(), file, line, func, message);
+    let c_text = c_string(&text);
+    // SAFETY: the format string and argument are NUL-terminated C strings.
+    unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), c_text.as_ptr()) };
+    if level != Level::Hark && level as u8 <= AUX_THRESHOLD.load(Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr(), "{text}");
+    }
+}
+
+/// Logs through `crate::log::log` with this file, line and module.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! pmem_log {
+    ($level:ident, $($arg:tt)*) => {
+        if $crate::log::enabled($crate::log::Level::$level) {
+            $crate::log::log($crate::log::Level::$level, file!(), line!(), module_path!(),
+                format_args!($($arg)*))
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_round_trip() {
+        for raw in 0..7 {
+            assert_eq!(Level::from_raw(raw).unwrap() as u32, raw);
+        }
+        assert!(Level::from_raw(7).is_none());
+        assert!(Threshold::from_raw(2).is_none());
+    }
+}

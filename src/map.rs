@@ -1,0 +1,568 @@
+//! `pmem_map_file` and `pmem_unmap`: open or create a file, size it, map it on a huge-page
+//! boundary, and track whether the mapping is persistent memory.
+//!
+//! The checks and their order follow PMDK 1.12 (the path is looked at before the flags). Unlike
+//! PMDK, a call that fails leaves the file as it was: a file it created is removed, a size it
+//! changed is restored, and an existing file is shrunk only after the mapping succeeded.
+
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+use libc::{c_int, mode_t};
+
+use crate::consts::*;
+use crate::error::{errno, Error};
+use crate::registry::{self, Kind};
+use crate::sysfs;
+
+const MIB2: usize = 2 << 20;
+const GIB: usize = 1 << 30;
+/// Files are allocated in pieces this large so a huge allocation can be interrupted and
+/// retried piecewise (tmpfs refuses one fallocate larger than free memory; signals interrupt).
+const ALLOC_PIECE: u64 = 1 << 30;
+/// How often one piece is retried after ENOMEM before giving up.
+const ALLOC_ENOMEM_RETRIES: u32 = 8;
+
+/// A successful mapping.
+#[derive(Debug)]
+pub struct Mapping {
+    pub addr: *mut u8,
+    pub len: usize,
+    pub is_pmem: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileType {
+    Normal,
+    DevDax { major: u32, minor: u32 },
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p as usize
+    } else {
+        4096
+    }
+}
+
+fn show(path: &CStr) -> std::borrow::Cow<'_, str> {
+    path.to_string_lossy()
+}
+
+fn fstat(fd: &OwnedFd) -> Result<libc::stat, Error> {
+    // SAFETY: an all-zero stat is a valid value to be overwritten.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fd is open; st is a valid out-pointer.
+    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0 {
+        return Err(Error::last_os("fstat"));
+    }
+    Ok(st)
+}
+
+/// PMDK's `util_file_get_type`: a missing path is a normal (future) file; a character device
+/// whose sysfs subsystem is "dax" is device DAX; any other stat error fails the call.
+fn file_type(path: &CStr) -> Result<FileType, Error> {
+    // SAFETY: zeroed stat is valid; path is NUL-terminated.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::stat(path.as_ptr(), &mut st) } != 0 {
+        let e = errno();
+        if e == libc::ENOENT {
+            return Ok(FileType::Normal);
+        }
+        return Err(Error::os(e, format_args!("stat {}", show(path))));
+    }
+    if st.st_mode & libc::S_IFMT == libc::S_IFCHR {
+        let (major, minor) = (libc::major(st.st_rdev), libc::minor(st.st_rdev));
+        if sysfs::is_device_dax(sysfs::SYSFS_ROOT, major, minor) {
+            return Ok(FileType::DevDax { major, minor });
+        }
+    }
+    Ok(FileType::Normal)
+}
+
+fn open_raw(path: &CStr, flags: c_int, mode: mode_t) -> Result<OwnedFd, i32> {
+    // SAFETY: path is NUL-terminated; a non-negative result is a new fd we own.
+    let fd = unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, mode as libc::c_uint) };
+    if fd < 0 {
+        Err(errno())
+    } else {
+        // SAFETY: fd was just opened and is owned by nobody else.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+}
+
+/// An open file and what to undo if the call fails.
+struct Opened {
+    fd: OwnedFd,
+    /// The path to remove on failure: set only when this call created the file.
+    created: Option<CString>,
+    /// The size before this call.
+    orig_size: u64,
+}
+
+fn open_existing(path: &CStr) -> Result<Opened, Error> {
+    let fd = open_raw(path, libc::O_RDWR, 0)
+        .map_err(|e| Error::os(e, format_args!("open {}", show(path))))?;
+    Ok(Opened {
+        fd,
+        created: None,
+        orig_size: 0,
+    })
+}
+
+/// Opens for PMEM_FILE_CREATE, remembering whether the file is new so a failure can remove it.
+fn open_create(path: &CStr, excl: bool, mode: mode_t) -> Result<Opened, Error> {
+    let fail = |e: i32| Error::os(e, format_args!("open {}", show(path)));
+    if excl {
+        let fd = open_raw(path, libc::O_RDWR | libc::O_CREAT | libc::O_EXCL, mode).map_err(fail)?;
+        return Ok(Opened {
+            fd,
+            created: Some(path.to_owned()),
+            orig_size: 0,
+        });
+    }
+    // Open-or-create in two steps, so we know which one happened. A creator racing us, or a
+    // dangling symlink (O_EXCL refuses to follow it), makes the second step fail with EEXIST.
+    for _ in 0..4 {
+        match open_raw(path, libc::O_RDWR, 0) {
+            Ok(fd) => {
+                let orig_size = fstat(&fd)?.st_size as u64;
+                return Ok(Opened {
+                    fd,
+                    created: None,
+                    orig_size,
+                });
+            }
+            Err(libc::ENOENT) => {}
+            Err(e) => return Err(fail(e)),
+        }
+        match open_raw(path, libc::O_RDWR | libc::O_CREAT | libc::O_EXCL, mode) {
+            Ok(fd) => {
+                return Ok(Opened {
+                    fd,
+                    created: Some(path.to_owned()),
+                    orig_size: 0,
+                })
+            }
+            Err(libc::EEXIST) => continue,
+            Err(e) => return Err(fail(e)),
+        }
+    }
+    // A dangling symlink: O_CREAT follows it and creates its target, which is what we remove
+    // on failure (found through /proc, as the link itself must stay).
+    let fd = open_raw(path, libc::O_RDWR | libc::O_CREAT, mode).map_err(fail)?;
+    let orig_size = fstat(&fd)?.st_size as u64;
+    let created = if orig_size == 0 {
+        std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+            .ok()
+            .and_then(|p| CString::new(p.as_os_str().as_bytes()).ok())
+    } else {
+        None
+    };
+    Ok(Opened {
+        fd,
+        created,
+        orig_size,
+    })
+}
+
+/// An unnamed file in directory `dir` (O_TMPFILE, else mkstemp + unlink), mode 0600.
+fn open_tmpfile(dir: &CStr, excl: bool) -> Result<Opened, Error> {
+    let excl_flag = if excl { libc::O_EXCL } else { 0 };
+    match open_raw(dir, libc::O_TMPFILE | libc::O_RDWR | excl_flag, 0o600) {
+        Ok(fd) => {
+            return Ok(Opened {
+                fd,
+                created: None,
+                orig_size: 0,
+            })
+        }
+        Err(libc::EOPNOTSUPP) => {}
+        Err(e) => return Err(Error::os(e, format_args!("open {}", show(dir)))),
+    }
+    let mut template = dir.to_bytes().to_vec();
+    template.extend_from_slice(b"/pmem.XXXXXX\0");
+    // SAFETY: template is NUL-terminated and writable; mkostemp fills in the X's.
+    let fd = unsafe { libc::mkostemp(template.as_mut_ptr() as *mut libc::c_char, libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(Error::last_os(format_args!("mkstemp {}", show(dir))));
+    }
+    // SAFETY: fd was just created and is ours.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: template is the NUL-terminated name mkostemp created.
+    unsafe { libc::unlink(template.as_ptr() as *const libc::c_char) };
+    Ok(Opened {
+        fd,
+        created: None,
+        orig_size: 0,
+    })
+}
+
+/// Undoes what a failed call did to the file, unless disarmed.
+struct Restore<'a> {
+    opened: &'a Opened,
+    resized: bool,
+    armed: bool,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        if let Some(path) = &self.opened.created {
+            // SAFETY: path is NUL-terminated.
+            unsafe { libc::unlink(path.as_ptr()) };
+        } else if self.resized {
+            // SAFETY: fd is open.
+            unsafe { libc::ftruncate(self.opened.fd.as_raw_fd(), self.opened.orig_size as i64) };
+        }
+    }
+}
+
+/// posix_fallocate in pieces, retrying a piece interrupted by a signal or refused for memory.
+fn allocate(fd: &OwnedFd, len: u64) -> Result<(), Error> {
+    let mut offset = 0u64;
+    while offset < len {
+        let piece = ALLOC_PIECE.min(len - offset);
+        let mut enomem_retries = 0;
+        loop {
+            // SAFETY: fd is open; offsets fit off_t (len <= i64::MAX was checked).
+            let rc = unsafe { libc::posix_fallocate(fd.as_raw_fd(), offset as i64, piece as i64) };
+            match rc {
+                0 => break,
+                libc::EINTR => continue,
+                libc::ENOMEM if enomem_retries < ALLOC_ENOMEM_RETRIES => {
+                    enomem_retries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(1 << enomem_retries));
+                }
+                e => return Err(Error::os(e, "posix_fallocate")),
+            }
+        }
+        offset += piece;
+    }
+    Ok(())
+}
+
+fn set_len(fd: &OwnedFd, len: u64) -> Result<(), Error> {
+    // SAFETY: fd is open.
+    if unsafe { libc::ftruncate(fd.as_raw_fd(), len as i64) } != 0 {
+        return Err(Error::last_os("ftruncate"));
+    }
+    Ok(())
+}
+
+/// Maps and registers; see the module comment.
+pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<Mapping, Error> {
+    let ftype = file_type(path)?;
+    if flags & !FILE_ALL_FLAGS != 0 {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("invalid flag specified {flags:x}"),
+        ));
+    }
+    let mut flags = flags;
+    let mut len = len;
+    if let FileType::DevDax { major, minor } = ftype {
+        if flags & !(PMEM_FILE_CREATE | PMEM_FILE_SPARSE) != 0 {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!("flag unsupported for Device DAX {flags:x}"),
+            ));
+        }
+        let size = sysfs::device_dax_size(sysfs::SYSFS_ROOT, major, minor)
+            .ok_or_else(|| Error::new(libc::EINVAL, "unable to read Device DAX size"))?;
+        if len != 0 && len as u64 != size {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!(
+                    "Device DAX length must be either 0 or the exact size of the device: {size}"
+                ),
+            ));
+        }
+        flags = 0;
+        len = 0;
+    }
+    let create = flags & PMEM_FILE_CREATE != 0;
+    if create && len > i64::MAX as usize {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("invalid file length {len}"),
+        ));
+    }
+    if len != 0 && !create {
+        return Err(Error::new(
+            libc::EINVAL,
+            "non-zero 'len' not allowed without PMEM_FILE_CREATE",
+        ));
+    }
+    if len == 0 && create {
+        return Err(Error::new(
+            libc::EINVAL,
+            "zero 'len' not allowed with PMEM_FILE_CREATE",
+        ));
+    }
+    if flags & PMEM_FILE_TMPFILE != 0 && !create {
+        return Err(Error::new(
+            libc::EINVAL,
+            "PMEM_FILE_TMPFILE not allowed without PMEM_FILE_CREATE",
+        ));
+    }
+
+    let excl = flags & PMEM_FILE_EXCL != 0;
+    let opened = if flags & PMEM_FILE_TMPFILE != 0 {
+        open_tmpfile(path, excl)?
+    } else if create {
+        open_create(path, excl, mode)?
+    } else {
+        open_existing(path)?
+    };
+    let mut restore = Restore {
+        opened: &opened,
+        resized: false,
+        armed: true,
+    };
+
+    let mut shrink_to = None;
+    if create {
+        let want = len as u64;
+        if want > opened.orig_size {
+            restore.resized = true;
+        }
+        if flags & PMEM_FILE_SPARSE == 0 {
+            // Extends the file too; on failure the restore guard cuts it back.
+            allocate(&opened.fd, want)?;
+        } else if want > opened.orig_size {
+            set_len(&opened.fd, want)?;
+        }
+        if want < opened.orig_size {
+            // Shrinking destroys data: do it only once everything else has worked.
+            shrink_to = Some(want);
+        }
+    } else {
+        let st = fstat(&opened.fd)?;
+        len = match ftype {
+            FileType::DevDax { major, minor } => {
+                sysfs::device_dax_size(sysfs::SYSFS_ROOT, major, minor).unwrap_or(0) as usize
+            }
+            FileType::Normal => st.st_size as usize,
+        };
+        if len == 0 {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!("{}: cannot map a file of length 0", show(path)),
+            ));
+        }
+    }
+
+    let align = match ftype {
+        FileType::DevDax { major, minor } => {
+            sysfs::device_dax_alignment(sysfs::SYSFS_ROOT, major, minor).unwrap_or(MIB2 as u64)
+                as usize
+        }
+        FileType::Normal if len >= 2 * GIB => GIB,
+        FileType::Normal => MIB2,
+    };
+    let (addr, map_sync) = map_aligned(&opened.fd, len, align)
+        .map_err(|e| Error::os(e, format_args!("mmap {}", show(path))))?;
+
+    let kind = match ftype {
+        FileType::DevDax { major, minor } => Some(Kind::DevDax { major, minor }),
+        FileType::Normal if map_sync => Some(Kind::MapSync),
+        FileType::Normal => None,
+    };
+    if let Some(kind) = kind {
+        let mut ranges = registry::write();
+        ranges.insert(
+            addr as usize,
+            addr as usize + round_up(len, page_size()),
+            kind,
+        );
+        registry::publish_count(&ranges);
+    }
+
+    if let Some(size) = shrink_to {
+        if let Err(e) = set_len(&opened.fd, size) {
+            let _ = unmap(addr, len);
+            return Err(e);
+        }
+    }
+    restore.armed = false;
+    drop(restore);
+
+    let is_pmem = crate::pmem::is_pmem(addr, len);
+    crate::pmem_log!(
+        Notice,
+        "mapped {} at {:p} len {} map_sync {} is_pmem {}",
+        show(path),
+        addr,
+        len,
+        map_sync,
+        is_pmem
+    );
+    Ok(Mapping { addr, len, is_pmem })
+}
+
+fn round_up(v: usize, to: usize) -> usize {
+    v.div_ceil(to) * to
+}
+
+/// Maps `len` bytes of `fd` read-write shared at an `align`-aligned address, with MAP_SYNC if the
+/// kernel grants it. Returns the address and whether MAP_SYNC was granted, or an errno.
+///
+/// A PROT_NONE reservation of len + align is made first and the file is mapped over its aligned
+/// part with MAP_FIXED, so no other thread can take the chosen address in between.
+fn map_aligned(fd: &OwnedFd, len: usize, align: usize) -> Result<(*mut u8, bool), i32> {
+    let page = page_size();
+    let map_len = round_up(len, page);
+    let align = align.max(page);
+    if let Some(hint) = crate::config::get().mmap_hint {
+        if let Some(found) = map_at_hint(fd, map_len, align, hint) {
+            return Ok(found);
+        }
+    }
+    let reserve_len = map_len.checked_add(align).ok_or(libc::ENOMEM)?;
+    // SAFETY: an anonymous PROT_NONE reservation touches no existing mapping.
+    let reserve = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            reserve_len,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if reserve == libc::MAP_FAILED {
+        return Err(errno());
+    }
+    let start = reserve as usize;
+    let aligned = round_up(start, align);
+    let result = map_fixed(fd, aligned, map_len);
+    match result {
+        Ok(map_sync) => {
+            // Give back the parts of the reservation around the mapping.
+            // SAFETY: both ranges lie inside our own reservation and outside the file mapping.
+            unsafe {
+                if aligned > start {
+                    libc::munmap(reserve, aligned - start);
+                }
+                let end = aligned + map_len;
+                if start + reserve_len > end {
+                    libc::munmap(end as *mut libc::c_void, start + reserve_len - end);
+                }
+            }
+            Ok((aligned as *mut u8, map_sync))
+        }
+        Err(e) => {
+            // SAFETY: the reservation (and anything mapped over it) is ours to remove.
+            unsafe { libc::munmap(reserve, reserve_len) };
+            Err(e)
+        }
+    }
+}
+
+/// Maps the file at exactly `addr` over our reservation: MAP_SYNC first, plain shared second.
+fn map_fixed(fd: &OwnedFd, addr: usize, len: usize) -> Result<bool, i32> {
+    let prot = libc::PROT_READ | libc::PROT_WRITE;
+    let sync_flags = libc::MAP_SHARED_VALIDATE | libc::MAP_SYNC | libc::MAP_FIXED;
+    // SAFETY: [addr, addr+len) lies in a reservation this call owns; MAP_FIXED replaces only it.
+    let p = unsafe { libc::mmap(addr as *mut _, len, prot, sync_flags, fd.as_raw_fd(), 0) };
+    if p != libc::MAP_FAILED {
+        return Ok(true);
+    }
+    let e = errno();
+    if e != libc::EOPNOTSUPP && e != libc::EINVAL {
+        return Err(e);
+    }
+    // SAFETY: as above.
+    let p = unsafe {
+        libc::mmap(
+            addr as *mut _,
+            len,
+            prot,
+            libc::MAP_SHARED | libc::MAP_FIXED,
+            fd.as_raw_fd(),
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(errno());
+    }
+    Ok(false)
+}
+
+/// PMEM_MMAP_HINT: the first free `align`-aligned gap at or above `hint` (from
+/// /proc/self/maps), mapped with MAP_FIXED_NOREPLACE so a racing mapping is never replaced.
+fn map_at_hint(fd: &OwnedFd, len: usize, align: usize, hint: usize) -> Option<(*mut u8, bool)> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    let mut used: Vec<(usize, usize)> = maps
+        .lines()
+        .filter_map(|l| {
+            let range = l.split_whitespace().next()?;
+            let (a, b) = range.split_once('-')?;
+            Some((
+                usize::from_str_radix(a, 16).ok()?,
+                usize::from_str_radix(b, 16).ok()?,
+            ))
+        })
+        .collect();
+    used.sort_unstable();
+    let mut candidate = round_up(hint, align);
+    for &(s, e) in &used {
+        if e <= candidate {
+            continue;
+        }
+        if s >= candidate.checked_add(len)? {
+            break;
+        }
+        candidate = round_up(e, align);
+    }
+    candidate.checked_add(len)?;
+    let prot = libc::PROT_READ | libc::PROT_WRITE;
+    for (flags, sync) in [
+        (
+            libc::MAP_SHARED_VALIDATE | libc::MAP_SYNC | libc::MAP_FIXED_NOREPLACE,
+            true,
+        ),
+        (libc::MAP_SHARED | libc::MAP_FIXED_NOREPLACE, false),
+    ] {
+        // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
+        let p = unsafe { libc::mmap(candidate as *mut _, len, prot, flags, fd.as_raw_fd(), 0) };
+        if p == libc::MAP_FAILED {
+            continue;
+        }
+        if p as usize != candidate {
+            // A kernel that ignores MAP_FIXED_NOREPLACE took it as a hint: keep what we got.
+            crate::pmem_log!(
+                Warning,
+                "PMEM_MMAP_HINT: mapped at {:p}, not {:#x}",
+                p,
+                candidate
+            );
+        }
+        return Some((p as *mut u8, sync));
+    }
+    None
+}
+
+/// Deregisters and unmaps. Errors come from munmap only.
+pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
+    // Hold the registry lock across munmap and deregistration, so a mapping another thread makes
+    // at the same address in between cannot lose its registration.
+    let mut ranges = registry::write();
+    // SAFETY: munmap validates its arguments; unmapping memory the caller no longer uses is the
+    // caller's decision, as with libc's munmap.
+    if unsafe { libc::munmap(addr as *mut libc::c_void, len) } != 0 {
+        return Err(Error::last_os("munmap"));
+    }
+    let start = addr as usize;
+    ranges.remove(start, start.saturating_add(round_up(len, page_size())));
+    registry::publish_count(&ranges);
+    drop(ranges);
+    crate::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
+    Ok(())
+}

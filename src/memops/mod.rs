@@ -1,0 +1,101 @@
+//! `pmem_memmove`/`pmem_memcpy`/`pmem_memset`: flag handling over the dispatched kernels.
+//!
+//! Strategy, as PMDK chooses it:
+//! * `NOFLUSH`: ordinary stores, no flush, no drain;
+//! * `NONTEMPORAL` or `WC`: non-temporal stores; `TEMPORAL` or `WB`: ordinary stores + flush;
+//! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below;
+//! * `PMEM_NO_MOVNT=1` turns every non-temporal choice into the temporal one;
+//! * then a drain unless `NODRAIN`. Unknown flag bits are ignored, like release PMDK.
+
+pub mod generic;
+
+use crate::consts::*;
+use crate::dispatch::{self, Dispatch};
+
+/// A cache write-back function: [addr, addr+len) must be mapped.
+pub type FlushFn = unsafe fn(*const u8, usize);
+
+/// One instruction set's kernels. The NT kernels flush the bytes they store temporally (an
+/// unaligned head and tail) with the given function and end without a fence; the temporal ones
+/// flush everything they wrote.
+#[derive(Clone, Copy)]
+pub struct MemKernels {
+    pub name: &'static str,
+    pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, FlushFn),
+    pub memset_nt: unsafe fn(*mut u8, u8, usize, FlushFn),
+    pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, FlushFn),
+    pub memset_temporal: unsafe fn(*mut u8, u8, usize, FlushFn),
+}
+
+const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
+const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
+
+/// Whether this call uses non-temporal stores.
+#[inline(always)]
+fn use_movnt(d: &Dispatch, len: usize, flags: u32) -> bool {
+    if d.no_movnt {
+        false
+    } else if flags & MOVNT_FLAGS != 0 {
+        true
+    } else if flags & TEMPORAL_FLAGS != 0 {
+        false
+    } else {
+        len >= d.movnt_threshold
+    }
+}
+
+/// Fence after non-temporal stores, then the drain the flags ask for.
+#[inline(always)]
+fn finish(d: &Dispatch, movnt: bool, flags: u32) {
+    if flags & PMEM_F_MEM_NODRAIN == 0 {
+        (d.drain)();
+        if movnt && d.drain_is_noop {
+            // CLFLUSH's drain does nothing, but streaming stores still need their SFENCE.
+            crate::arch::x86_64::flush::sfence();
+        }
+    } else if movnt && (d.drain_is_noop || d.wc_workaround) {
+        crate::arch::x86_64::flush::sfence();
+    }
+}
+
+/// # Safety
+/// [dst, dst+len) valid for writes and [src, src+len) for reads; they may overlap.
+pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
+    let d = dispatch::get();
+    if flags & PMEM_F_MEM_NOFLUSH != 0 {
+        // SAFETY: forwarded caller contract.
+        unsafe { generic::copy(dst, src, len) };
+        return;
+    }
+    let movnt = use_movnt(d, len, flags);
+    // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
+    unsafe {
+        if movnt {
+            (d.kernels.memmove_nt)(dst, src, len, d.flush);
+        } else {
+            (d.kernels.memmove_temporal)(dst, src, len, d.flush);
+        }
+    }
+    finish(d, movnt, flags);
+}
+
+/// # Safety
+/// [dst, dst+len) valid for writes.
+pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
+    let d = dispatch::get();
+    if flags & PMEM_F_MEM_NOFLUSH != 0 {
+        // SAFETY: forwarded caller contract.
+        unsafe { generic::fill(dst, c, len) };
+        return;
+    }
+    let movnt = use_movnt(d, len, flags);
+    // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
+    unsafe {
+        if movnt {
+            (d.kernels.memset_nt)(dst, c, len, d.flush);
+        } else {
+            (d.kernels.memset_temporal)(dst, c, len, d.flush);
+        }
+    }
+    finish(d, movnt, flags);
+}

@@ -1,0 +1,128 @@
+//! Making stores durable: flush, drain, msync and the deep variants.
+
+use crate::dispatch;
+use crate::error::{errno, Error};
+use crate::registry::{self, Kind};
+
+/// Writes back the cache lines of [addr, addr+len) (nothing if flushing is off).
+///
+/// # Safety
+/// The range must be mapped.
+#[inline]
+pub unsafe fn flush(addr: *const u8, len: usize) {
+    // SAFETY: forwarded caller contract; the table holds only instructions this CPU has.
+    unsafe { (dispatch::get().flush)(addr, len) }
+}
+
+/// Like `flush`, but also when `PMEM_NO_FLUSH=1` or the platform has auto flush.
+///
+/// # Safety
+/// The range must be mapped.
+#[inline]
+pub unsafe fn deep_flush(addr: *const u8, len: usize) {
+    // SAFETY: as above.
+    unsafe { (dispatch::get().deep_flush)(addr, len) }
+}
+
+/// Waits for earlier flushes and non-temporal stores.
+#[inline]
+pub fn drain() {
+    (dispatch::get().drain)()
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p as usize
+    } else {
+        4096
+    }
+}
+
+/// msync over the pages covering [addr, addr+len).
+fn msync_pages(addr: usize, len: usize, flags: libc::c_int) -> Result<(), Error> {
+    let start = addr & !(page_size() - 1);
+    let total = len + (addr - start);
+    // SAFETY: msync only inspects the range and reports ENOMEM if it isn't mapped.
+    if unsafe { libc::msync(start as *mut libc::c_void, total, flags) } != 0 {
+        return Err(Error::os(errno(), "msync"));
+    }
+    Ok(())
+}
+
+/// pmem_msync: msync(MS_SYNC) of the pages covering the range; len 0 does nothing.
+pub fn msync(addr: *const u8, len: usize) -> Result<(), Error> {
+    if len == 0 {
+        return Ok(());
+    }
+    msync_pages(addr as usize, len, libc::MS_SYNC)
+}
+
+/// Splits [addr, addr+len) into device DAX pieces and everything else.
+fn split_by_kind(addr: usize, len: usize) -> (Vec<(u32, u32)>, Vec<(usize, usize)>) {
+    let end = addr.saturating_add(len);
+    let pieces = registry::read().pieces(addr, end);
+    let mut devices = Vec::new();
+    let mut others = Vec::new();
+    let mut pos = addr;
+    for (s, e, kind) in pieces {
+        match kind {
+            Kind::DevDax { major, minor } => {
+                if s > pos {
+                    others.push((pos, s - pos));
+                }
+                if !devices.contains(&(major, minor)) {
+                    devices.push((major, minor));
+                }
+                pos = e;
+            }
+            Kind::MapSync => {}
+        }
+    }
+    if end > pos {
+        others.push((pos, end - pos));
+    }
+    (devices, others)
+}
+
+/// pmem_deep_drain: device DAX ranges drain and ask their region to flush its write queues;
+/// everything else is msynced, as pmem_msync does.
+pub fn deep_drain(addr: *const u8, len: usize) -> Result<(), Error> {
+    if len == 0 {
+        return Ok(());
+    }
+    let (devices, others) = split_by_kind(addr as usize, len);
+    if !devices.is_empty() {
+        drain();
+        for (major, minor) in devices {
+            let file =
+                crate::sysfs::device_dax_deep_flush_file(crate::sysfs::SYSFS_ROOT, major, minor);
+            if let Some(file) = file {
+                crate::sysfs::region_deep_flush(&file)
+                    .map_err(|e| Error::os(e, format_args!("write {}", file.display())))?;
+            }
+        }
+    }
+    for (s, l) in others {
+        msync_pages(s, l, libc::MS_SYNC)?;
+    }
+    Ok(())
+}
+
+/// pmem_deep_persist: deep flush then deep drain. Unlike PMDK, an unmapped range is reported
+/// (-1/ENOMEM) before any flush instruction could fault on it.
+pub fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
+    if len == 0 {
+        return Ok(());
+    }
+    let (_, others) = split_by_kind(addr as usize, len);
+    for &(s, l) in &others {
+        // MS_ASYNC does no I/O on Linux: it only checks that the pages are mapped.
+        msync_pages(s, l, libc::MS_ASYNC)?;
+    }
+    // SAFETY: the non-device parts were just checked to be mapped; device DAX ranges are
+    // registered mappings of ours.
+    unsafe { deep_flush(addr, len) };
+    deep_drain(addr, len)
+}
