@@ -62,8 +62,9 @@ fn fstat(fd: &OwnedFd) -> Result<libc::stat, Error> {
     Ok(st)
 }
 
-/// PMDK's `util_file_get_type`: a missing path is a normal (future) file; a character device
-/// whose sysfs subsystem is "dax" is device DAX; any other stat error fails the call.
+/// PMDK's `util_file_get_type`: a missing path is a normal (future) file, so are regular files and
+/// directories; a character device whose sysfs subsystem is "dax" is device DAX; anything else,
+/// and any stat error but ENOENT, fails the call.
 fn file_type(path: &CStr) -> Result<FileType, Error> {
     // SAFETY: zeroed stat is valid; path is NUL-terminated.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -74,13 +75,24 @@ fn file_type(path: &CStr) -> Result<FileType, Error> {
         }
         return Err(Error::os(e, format_args!("stat {}", show(path))));
     }
-    if st.st_mode & libc::S_IFMT == libc::S_IFCHR {
-        let (major, minor) = (libc::major(st.st_rdev), libc::minor(st.st_rdev));
-        if sysfs::is_device_dax(sysfs::SYSFS_ROOT, major, minor) {
-            return Ok(FileType::DevDax { major, minor });
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFREG | libc::S_IFDIR => return Ok(FileType::Normal),
+        libc::S_IFCHR => {
+            let (major, minor) = (libc::major(st.st_rdev), libc::minor(st.st_rdev));
+            if sysfs::is_device_dax(sysfs::SYSFS_ROOT, major, minor) {
+                return Ok(FileType::DevDax { major, minor });
+            }
         }
+        _ => {}
     }
-    Ok(FileType::Normal)
+    // FIFOs, sockets, block devices and other character devices can't be pmem (PMDK: EINVAL).
+    Err(Error::new(
+        libc::EINVAL,
+        format!(
+            "{}: not a regular file, directory or Device DAX",
+            show(path)
+        ),
+    ))
 }
 
 fn open_raw(path: &CStr, flags: c_int, mode: mode_t) -> Result<OwnedFd, i32> {

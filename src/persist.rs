@@ -59,8 +59,11 @@ pub fn msync(addr: *const u8, len: usize) -> Result<(), Error> {
     msync_pages(addr as usize, len, libc::MS_SYNC)
 }
 
+/// Device DAX devices (major, minor) touched by a range, and the (start, len) pieces that are not.
+type DevicesAndOthers = (Vec<(u32, u32)>, Vec<(usize, usize)>);
+
 /// Splits [addr, addr+len) into device DAX pieces and everything else.
-fn split_by_kind(addr: usize, len: usize) -> (Vec<(u32, u32)>, Vec<(usize, usize)>) {
+fn split_by_kind(addr: usize, len: usize) -> DevicesAndOthers {
     let end = addr.saturating_add(len);
     let pieces = registry::read().pieces(addr, end);
     let mut devices = Vec::new();
@@ -111,7 +114,8 @@ pub fn deep_drain(addr: *const u8, len: usize) -> Result<(), Error> {
 }
 
 /// pmem_deep_persist: deep flush then deep drain. Unlike PMDK, an unmapped range is reported
-/// (-1/ENOMEM) before any flush instruction could fault on it.
+/// (-1/ENOMEM) before any flush instruction could fault on it, which is why this is safe.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
     if len == 0 {
         return Ok(());
