@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use crate::arch::x86_64::cpu::CpuFeatures;
-use crate::arch::x86_64::{flush, sse2};
+use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
 use crate::memops::{generic, FlushFn, MemKernels};
 
@@ -32,13 +32,52 @@ pub struct Dispatch {
     pub description: String,
 }
 
-const SSE2_KERNELS: MemKernels = MemKernels {
-    name: "sse2",
-    memmove_nt: sse2::memmove_nt,
-    memset_nt: sse2::memset_nt,
-    memmove_temporal: generic::memmove_temporal,
-    memset_temporal: generic::memset_temporal,
-};
+/// The kernels of one instruction set.
+macro_rules! kernels_of {
+    ($isa:ident, $name:literal) => {
+        MemKernels {
+            name: $name,
+            memmove_nt: $isa::memmove_nt,
+            memset_nt: $isa::memset_nt,
+            memmove_temporal: $isa::memmove_temporal,
+            memset_temporal: $isa::memset_temporal,
+        }
+    };
+}
+
+const AVX512_KERNELS: MemKernels = kernels_of!(avx512, "avx512f");
+const AVX2_KERNELS: MemKernels = kernels_of!(avx2, "avx2");
+const SSE2_KERNELS: MemKernels = kernels_of!(sse2, "sse2");
+
+/// The widest vector kernels the CPU has and the environment allows
+/// (`PMEM_AVX512F=0`, `PMEM_AVX=0` take them away).
+pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config) -> MemKernels {
+    let avx_allowed = cfg.avx != Some(false);
+    if cpu.avx512f && avx_allowed && cfg.avx512f != Some(false) {
+        AVX512_KERNELS
+    } else if cpu.avx2 && avx_allowed {
+        AVX2_KERNELS
+    } else {
+        SSE2_KERNELS
+    }
+}
+
+/// Kernels for tests and benchmarks that force one instruction set.
+pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
+    match name {
+        "avx512f" => Some(AVX512_KERNELS),
+        "avx2" => Some(AVX2_KERNELS),
+        "sse2" => Some(SSE2_KERNELS),
+        "generic" => Some(MemKernels {
+            name: "generic",
+            memmove_nt: generic::memmove_temporal,
+            memset_nt: generic::memset_temporal,
+            memmove_temporal: generic::memmove_temporal,
+            memset_temporal: generic::memset_temporal,
+        }),
+        _ => None,
+    }
+}
 
 /// The whole decision, from what the CPU has, what the environment asks and whether the
 /// platform flushes caches on power loss (eADR, `auto_flush`).
@@ -63,7 +102,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         (instr_flush, instr_name)
     };
 
-    let kernels = SSE2_KERNELS;
+    let kernels = choose_kernels(cpu, cfg);
     let movnt_threshold = cfg.movnt_threshold.unwrap_or(DEFAULT_MOVNT_THRESHOLD);
     let no_movnt = cfg.no_movnt;
     let copy = if no_movnt {
@@ -178,6 +217,30 @@ mod tests {
         assert!(decide(&cpu(true, true), &cfg, false)
             .description
             .starts_with("flush: none"));
+    }
+
+    #[test]
+    fn kernel_choice_follows_cpu_and_env() {
+        let all = CpuFeatures {
+            avx2: true,
+            avx512f: true,
+            ..cpu(true, true)
+        };
+        assert_eq!(choose_kernels(&all, &Config::default()).name, "avx512f");
+        let cfg = Config {
+            avx512f: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(choose_kernels(&all, &cfg).name, "avx2");
+        let cfg = Config {
+            avx: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(choose_kernels(&all, &cfg).name, "sse2");
+        assert_eq!(
+            choose_kernels(&cpu(true, true), &Config::default()).name,
+            "sse2"
+        );
     }
 
     #[test]

@@ -99,3 +99,6 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
     }
     finish(d, movnt, flags);
 }
+
+#[cfg(test)]
+mod tests;

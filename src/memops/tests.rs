@@ -1,0 +1,243 @@
+//! Every kernel (each ISA this CPU has, and the generic one) against the oracle (`Vec` copies
+//! done byte by byte in Rust), over random lengths, misalignments and overlaps, with guard bytes
+//! around the destination.
+
+use super::*;
+use crate::arch::x86_64::cpu::CpuFeatures;
+use crate::arch::x86_64::flush;
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    /// Dense below 1 KiB, sometimes up to `max`.
+    fn len(&mut self, max: usize) -> usize {
+        match self.below(10) {
+            0..=6 => self.below(1025),
+            7 | 8 => self.below(64 * 1024),
+            _ => self.below(max + 1),
+        }
+    }
+}
+
+fn available_kernels() -> Vec<MemKernels> {
+    let cpu = CpuFeatures::detect();
+    let mut names = vec!["generic", "sse2"];
+    if cpu.avx2 {
+        names.push("avx2");
+    }
+    if cpu.avx512f {
+        names.push("avx512f");
+    }
+    names
+        .iter()
+        .map(|n| crate::dispatch::kernels_by_name(n).unwrap())
+        .collect()
+}
+
+fn flushers() -> Vec<FlushFn> {
+    let cpu = CpuFeatures::detect();
+    let mut f: Vec<FlushFn> = vec![flush::flush_none, flush::flush_clflush];
+    if cpu.clwb {
+        f.push(flush::flush_clwb);
+    }
+    f
+}
+
+const GUARD: usize = 64;
+const GUARD_BYTE: u8 = 0xA5;
+
+fn pattern(buf: &mut [u8], seed: u64) {
+    let mut r = Rng(seed | 1);
+    for b in buf.iter_mut() {
+        *b = r.next() as u8;
+    }
+}
+
+/// Copies between two separate buffers.
+fn check_copy(
+    k: &MemKernels,
+    nt: bool,
+    f: FlushFn,
+    len: usize,
+    dmis: usize,
+    smis: usize,
+    seed: u64,
+) {
+    let mut src = vec![0u8; len + 64 + smis];
+    pattern(&mut src, seed);
+    let mut dst = vec![GUARD_BYTE; len + 2 * GUARD + 64 + dmis];
+    // Start the destination at a 64-aligned address + dmis.
+    let base = dst.as_ptr() as usize;
+    let off = GUARD + ((64 - (base + GUARD) % 64) % 64) + dmis;
+    let d = unsafe { dst.as_mut_ptr().add(off) };
+    let s = unsafe { src.as_ptr().add(smis) };
+    unsafe {
+        if nt {
+            (k.memmove_nt)(d, s, len, f)
+        } else {
+            (k.memmove_temporal)(d, s, len, f)
+        }
+    };
+    flush::sfence();
+    assert_eq!(
+        &dst[off..off + len],
+        &src[smis..smis + len],
+        "{} nt={nt} len={len} dmis={dmis} smis={smis}",
+        k.name
+    );
+    assert!(
+        dst[..off].iter().all(|&b| b == GUARD_BYTE),
+        "{} underrun len={len}",
+        k.name
+    );
+    assert!(
+        dst[off + len..].iter().all(|&b| b == GUARD_BYTE),
+        "{} overrun len={len}",
+        k.name
+    );
+}
+
+/// A move inside one buffer, destination `shift` bytes after (or before) the source.
+fn check_overlap(k: &MemKernels, nt: bool, len: usize, shift: usize, backward: bool, seed: u64) {
+    let total = len + shift + 2 * GUARD;
+    let mut buf = vec![0u8; total];
+    pattern(&mut buf, seed);
+    let (so, dof) = if backward {
+        (GUARD, GUARD + shift)
+    } else {
+        (GUARD + shift, GUARD)
+    };
+    let mut expect = buf.clone();
+    expect.copy_within(so..so + len, dof);
+    let p = buf.as_mut_ptr();
+    unsafe {
+        let (d, s) = (p.add(dof), p.add(so) as *const u8);
+        if nt {
+            (k.memmove_nt)(d, s, len, flush::flush_none)
+        } else {
+            (k.memmove_temporal)(d, s, len, flush::flush_none)
+        }
+    };
+    flush::sfence();
+    assert!(
+        buf == expect,
+        "{} nt={nt} overlap len={len} shift={shift} backward={backward}",
+        k.name
+    );
+}
+
+fn check_set(k: &MemKernels, nt: bool, len: usize, dmis: usize, c: u8) {
+    let mut dst = vec![GUARD_BYTE; len + 2 * GUARD + 64 + dmis];
+    let base = dst.as_ptr() as usize;
+    let off = GUARD + ((64 - (base + GUARD) % 64) % 64) + dmis;
+    unsafe {
+        let d = dst.as_mut_ptr().add(off);
+        if nt {
+            (k.memset_nt)(d, c, len, flush::flush_clflush)
+        } else {
+            (k.memset_temporal)(d, c, len, flush::flush_clflush)
+        }
+    };
+    flush::sfence();
+    assert!(
+        dst[off..off + len].iter().all(|&b| b == c),
+        "{} nt={nt} set len={len} dmis={dmis}",
+        k.name
+    );
+    assert!(
+        dst[..off].iter().all(|&b| b == GUARD_BYTE),
+        "{} set underrun",
+        k.name
+    );
+    assert!(
+        dst[off + len..].iter().all(|&b| b == GUARD_BYTE),
+        "{} set overrun",
+        k.name
+    );
+}
+
+#[test]
+fn every_kernel_small_sizes_every_alignment() {
+    for k in available_kernels() {
+        for nt in [false, true] {
+            for len in 0..300 {
+                for dmis in [0, 1, 7, 8, 15, 16, 31, 33, 63] {
+                    check_copy(
+                        &k,
+                        nt,
+                        flush::flush_none,
+                        len,
+                        dmis,
+                        (len * 7 + dmis) % 64,
+                        len as u64,
+                    );
+                    check_set(&k, nt, len, dmis, len as u8);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_kernel_random_sizes_and_overlaps() {
+    let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+    let fl = flushers();
+    for k in available_kernels() {
+        for round in 0..300 {
+            let nt = round % 2 == 0;
+            let len = r.len(8 << 20);
+            let (dmis, smis) = (r.below(64), r.below(64));
+            let f = fl[r.below(fl.len())];
+            check_copy(&k, nt, f, len, dmis, smis, r.next());
+            check_set(&k, nt, len, dmis, r.next() as u8);
+            let shift = match r.below(3) {
+                0 => 1 + r.below(8),
+                1 => 1 + r.below(128),
+                _ => 1 + r.below(len.max(1) + 64),
+            };
+            check_overlap(&k, nt, len.min(1 << 20), shift, r.below(2) == 0, r.next());
+        }
+    }
+}
+
+/// The flag logic of pmem_memmove/pmem_memset through this process's dispatch table.
+#[test]
+fn every_flag_combination() {
+    let mut r = Rng(42);
+    for flags in 0..128u32 {
+        for _ in 0..20 {
+            let len = r.len(1 << 20);
+            let shift = r.below(200);
+            let mut buf = vec![0u8; len + shift + 128];
+            pattern(&mut buf, r.next());
+            let mut expect = buf.clone();
+            let (so, dof) = if r.below(2) == 0 {
+                (0, shift)
+            } else {
+                (shift, 0)
+            };
+            expect.copy_within(so..so + len, dof);
+            unsafe {
+                let p = buf.as_mut_ptr();
+                memmove(p.add(dof), p.add(so), len, flags);
+            }
+            assert!(buf == expect, "flags={flags:#x} len={len} shift={shift}");
+            let c = r.next() as u8;
+            let at = r.below(64);
+            unsafe { memset(buf.as_mut_ptr().add(at), c, len, flags) };
+            assert!(
+                buf[at..at + len].iter().all(|&b| b == c),
+                "memset flags={flags:#x} len={len}"
+            );
+        }
+    }
+}
