@@ -24,6 +24,8 @@ pub struct Dispatch {
     pub drain: fn(),
     /// True for CLFLUSH, whose drain needs no fence (streaming stores still do).
     pub drain_is_noop: bool,
+    /// True when `flush` does nothing (eADR platform or PMEM_NO_FLUSH=1).
+    pub flush_is_noop: bool,
     pub kernels: MemKernels,
     pub movnt_threshold: usize,
     pub no_movnt: bool,
@@ -119,6 +121,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         deep_flush: instr_flush,
         drain,
         drain_is_noop,
+        flush_is_noop: skip_flush,
         kernels,
         movnt_threshold,
         no_movnt,
@@ -144,6 +147,7 @@ pub fn get() -> &'static Dispatch {
 
 /// Load-time initialisation: environment, then the table.
 extern "C" fn libpmem_init() {
+    crate::forksafe::install();
     crate::config::get();
     get();
 }

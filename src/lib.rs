@@ -11,6 +11,7 @@ pub mod consts;
 pub mod dispatch;
 pub mod error;
 pub mod ffi;
+pub mod forksafe;
 pub mod log;
 pub mod map;
 pub mod memops;

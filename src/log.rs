@@ -191,7 +191,10 @@ pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments
         // One write per line; a failing log write must not disturb the caller.
         let _ = match &sink.file {
             Some(f) => (&*f).write_all(text.as_bytes()),
-            None => std::io::stderr().write_all(text.as_bytes()),
+            None => {
+                write_stderr(&text);
+                Ok(())
+            }
         };
     }
     if level as u8 > MAIN_THRESHOLD.load(Ordering::Relaxed) {
@@ -220,6 +223,12 @@ pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments
     crate::error::set_errno(saved_errno);
 }
 
+/// One write(2) to fd 2: no std lock that a fork could leave held.
+fn write_stderr(text: &str) {
+    // SAFETY: the buffer is valid for its length; a short or failed write is acceptable here.
+    unsafe { libc::write(2, text.as_ptr() as *const libc::c_void, text.len()) };
+}
+
 fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', "?")).unwrap_or_default()
 }
@@ -228,10 +237,14 @@ fn c_string(s: &str) -> CString {
 fn default_function(level: Level, file: &str, line: u32, func: &str, message: &str) {
     let text = format!("{} [{}:{} {}]: {}", level.name(), file, line, func, message);
     let c_text = c_string(&text);
-    // SAFETY: the format string and argument are NUL-terminated C strings.
-    unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), c_text.as_ptr()) };
+    {
+        crate::forksafe::install();
+        let _no_fork_inside_syslog = crate::forksafe::SYSLOG_LOCK.write();
+        // SAFETY: the format string and argument are NUL-terminated C strings.
+        unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), c_text.as_ptr()) };
+    }
     if level != Level::Hark && level as u8 <= AUX_THRESHOLD.load(Ordering::Relaxed) {
-        let _ = writeln!(std::io::stderr(), "{text}");
+        write_stderr(&format!("{text}\n"));
     }
 }
 

@@ -39,13 +39,7 @@ enum FileType {
 }
 
 fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p > 0 {
-        p as usize
-    } else {
-        4096
-    }
+    crate::pmem::page_size()
 }
 
 fn show(path: &CStr) -> std::borrow::Cow<'_, str> {
@@ -236,7 +230,19 @@ impl Drop for Restore<'_> {
 }
 
 /// posix_fallocate in pieces, retrying a piece interrupted by a signal or refused for memory.
+///
+/// Fails at once with ENOSPC when the file system plainly lacks the space, instead of filling
+/// it piece by piece first (which on tmpfs means filling RAM).
 fn allocate(fd: &OwnedFd, len: u64) -> Result<(), Error> {
+    let allocated = fstat(fd)?.st_blocks as u64 * 512;
+    // SAFETY: zeroed statvfs is valid to be overwritten; fd is open.
+    let mut vfs: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut vfs) } == 0 && vfs.f_blocks > 0 {
+        let available = (vfs.f_bavail as u64).saturating_mul(vfs.f_frsize as u64);
+        if len.saturating_sub(allocated) > available {
+            return Err(Error::os(libc::ENOSPC, "posix_fallocate"));
+        }
+    }
     let mut offset = 0u64;
     while offset < len {
         let piece = ALLOC_PIECE.min(len - offset);
@@ -523,7 +529,8 @@ fn map_at_hint(fd: &OwnedFd, len: usize, align: usize, hint: usize) -> Option<(*
         })
         .collect();
     used.sort_unstable();
-    let mut candidate = round_up(hint, align);
+    // Never at 0 (PMDK too starts a zero hint at the first aligned address above it).
+    let mut candidate = hint.max(1).checked_next_multiple_of(align)?;
     for &(s, e) in &used {
         if e <= candidate {
             continue;
@@ -531,7 +538,7 @@ fn map_at_hint(fd: &OwnedFd, len: usize, align: usize, hint: usize) -> Option<(*
         if s >= candidate.checked_add(len)? {
             break;
         }
-        candidate = round_up(e, align);
+        candidate = e.checked_next_multiple_of(align)?;
     }
     candidate.checked_add(len)?;
     let prot = libc::PROT_READ | libc::PROT_WRITE;
@@ -546,6 +553,11 @@ fn map_at_hint(fd: &OwnedFd, len: usize, align: usize, hint: usize) -> Option<(*
         let p = unsafe { libc::mmap(candidate as *mut _, len, prot, flags, fd.as_raw_fd(), 0) };
         if p == libc::MAP_FAILED {
             continue;
+        }
+        if p.is_null() {
+            // SAFETY: p is the mapping just made (the kernel granted address 0); give it back.
+            unsafe { libc::munmap(p, len) };
+            return None;
         }
         if p as usize != candidate {
             // A kernel that ignores MAP_FIXED_NOREPLACE took it as a hint: keep what we got.

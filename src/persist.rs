@@ -31,13 +31,7 @@ pub fn drain() {
 }
 
 fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p > 0 {
-        p as usize
-    } else {
-        4096
-    }
+    crate::pmem::page_size()
 }
 
 /// msync over the pages covering [addr, addr+len).

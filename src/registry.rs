@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::forksafe::{ReadGuard, RwLock, WriteGuard};
 
 /// How a registered range is persistent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,16 +134,19 @@ static REGISTRY: RwLock<Ranges> = RwLock::new(Ranges::new());
 /// Number of registered ranges, so `pmem_is_pmem` skips the lock when there is none.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
-pub fn read() -> RwLockReadGuard<'static, Ranges> {
-    REGISTRY
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+pub fn read() -> ReadGuard<'static, Ranges> {
+    crate::forksafe::install();
+    REGISTRY.read()
 }
 
-pub fn write() -> RwLockWriteGuard<'static, Ranges> {
-    REGISTRY
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+pub fn write() -> WriteGuard<'static, Ranges> {
+    crate::forksafe::install();
+    REGISTRY.write()
+}
+
+/// The lock itself, for the fork handlers.
+pub(crate) fn lock() -> &'static RwLock<Ranges> {
+    &REGISTRY
 }
 
 /// Keeps the lock-free count in step after a change made under `write()`.

@@ -3,7 +3,8 @@
 //! Strategy, as PMDK chooses it:
 //! * `NOFLUSH`: ordinary stores, no flush, no drain;
 //! * `NONTEMPORAL` or `WC`: non-temporal stores; `TEMPORAL` or `WB`: ordinary stores + flush;
-//! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below;
+//! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below (always ordinary
+//!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does);
 //! * `PMEM_NO_MOVNT=1` turns every non-temporal choice into the temporal one;
 //! * then a drain unless `NODRAIN`. Unknown flag bits are ignored, like release PMDK.
 
@@ -27,6 +28,8 @@ pub struct MemKernels {
     pub memset_temporal: unsafe fn(*mut u8, u8, usize, FlushFn),
 }
 
+use crate::arch::x86_64::flush::flush_none as no_flush;
+
 const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
 const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
 
@@ -38,6 +41,10 @@ fn use_movnt(d: &Dispatch, len: usize, flags: u32) -> bool {
     } else if flags & MOVNT_FLAGS != 0 {
         true
     } else if flags & TEMPORAL_FLAGS != 0 {
+        false
+    } else if d.flush_is_noop {
+        // Nothing to write back (eADR, PMEM_NO_FLUSH=1): ordinary stores are already durable
+        // once drained, and much cheaper than streaming ones plus a fence that waits for them.
         false
     } else {
         len >= d.movnt_threshold
@@ -63,8 +70,8 @@ fn finish(d: &Dispatch, movnt: bool, flags: u32) {
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     let d = dispatch::get();
     if flags & PMEM_F_MEM_NOFLUSH != 0 {
-        // SAFETY: forwarded caller contract.
-        unsafe { generic::copy(dst, src, len) };
+        // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
+        unsafe { (d.kernels.memmove_temporal)(dst, src, len, no_flush) };
         return;
     }
     let movnt = use_movnt(d, len, flags);
@@ -84,8 +91,8 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
     let d = dispatch::get();
     if flags & PMEM_F_MEM_NOFLUSH != 0 {
-        // SAFETY: forwarded caller contract.
-        unsafe { generic::fill(dst, c, len) };
+        // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
+        unsafe { (d.kernels.memset_temporal)(dst, c, len, no_flush) };
         return;
     }
     let movnt = use_movnt(d, len, flags);

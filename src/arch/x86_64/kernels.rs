@@ -2,10 +2,12 @@
 //!
 //! `vector_kernels!` expands, inside a module, to the four `MemKernels` functions for a vector
 //! width `VEC` and that ISA's load/store/stream/splat, all compiled with its target feature:
-//! * `memmove_nt` / `memset_nt`: a temporal head up to the first VEC-aligned destination byte,
-//!   a body of streaming stores, a temporal tail; head and tail are flushed, no fence;
+//! * `memmove_nt` / `memset_nt`: an ordinary-store head up to the first VEC-aligned destination
+//!   byte, a body of VEC-wide streaming stores (4 per iteration), an ordinary-store tail; head
+//!   and tail are flushed; no fence;
 //! * `memmove_temporal` / `memset_temporal`: vector loads/stores in blocks of `BLOCK` bytes, each
 //!   block flushed right after it is written, while its lines are still in cache.
+//!
 //! Copies run backwards when the destination lies inside the source. Pieces shorter than a
 //! vector go through `small_copy`/`small_fill`, which load before they store.
 
@@ -69,6 +71,14 @@ macro_rules! vector_kernels {
             }
         }
 
+        /// Fills n < VEC bytes.
+        #[target_feature(enable = $feature)]
+        #[inline]
+        unsafe fn fill_small(d: *mut u8, c: u8, n: usize) {
+            // SAFETY: forwarded caller contract.
+            unsafe { $small_fill(d, c, n) }
+        }
+
         /// # Safety
         /// Both ranges valid (may overlap); the CPU has the target feature.
         #[target_feature(enable = $feature)]
@@ -126,6 +136,7 @@ macro_rules! vector_kernels {
         /// Both ranges valid (may overlap); the CPU has the target feature.
         #[target_feature(enable = $feature)]
         pub unsafe fn memmove_nt(dst: *mut u8, src: *const u8, len: usize, flush: FlushFn) {
+            use $crate::arch::x86_64::small::nt_copy_edge;
             let head = head_len(dst, len);
             let body = (len - head) / VEC * VEC;
             let tail = len - head - body;
@@ -135,25 +146,43 @@ macro_rules! vector_kernels {
             unsafe {
                 let (d, s) = (dst.add(head), src.add(head));
                 if must_copy_backward(dst, src, len) {
-                    copy_bwd(d.add(body), s.add(body), tail);
-                    flush(d.add(body), tail);
+                    nt_copy_edge(d.add(body), s.add(body), tail, copy_bwd, flush);
                     let mut i = body;
+                    while i >= 4 * VEC {
+                        i -= 4 * VEC;
+                        let v3 = $loadu(s.add(i + 3 * VEC) as *const $V);
+                        let v2 = $loadu(s.add(i + 2 * VEC) as *const $V);
+                        let v1 = $loadu(s.add(i + VEC) as *const $V);
+                        let v0 = $loadu(s.add(i) as *const $V);
+                        $stream(d.add(i + 3 * VEC) as *mut $V, v3);
+                        $stream(d.add(i + 2 * VEC) as *mut $V, v2);
+                        $stream(d.add(i + VEC) as *mut $V, v1);
+                        $stream(d.add(i) as *mut $V, v0);
+                    }
                     while i > 0 {
                         i -= VEC;
                         $stream(d.add(i) as *mut $V, $loadu(s.add(i) as *const $V));
                     }
-                    copy_bwd(dst, src, head);
-                    flush(dst, head);
+                    nt_copy_edge(dst, src, head, copy_bwd, flush);
                 } else {
-                    copy_fwd(dst, src, head);
-                    flush(dst, head);
+                    nt_copy_edge(dst, src, head, copy_fwd, flush);
                     let mut i = 0;
+                    while i + 4 * VEC <= body {
+                        let v0 = $loadu(s.add(i) as *const $V);
+                        let v1 = $loadu(s.add(i + VEC) as *const $V);
+                        let v2 = $loadu(s.add(i + 2 * VEC) as *const $V);
+                        let v3 = $loadu(s.add(i + 3 * VEC) as *const $V);
+                        $stream(d.add(i) as *mut $V, v0);
+                        $stream(d.add(i + VEC) as *mut $V, v1);
+                        $stream(d.add(i + 2 * VEC) as *mut $V, v2);
+                        $stream(d.add(i + 3 * VEC) as *mut $V, v3);
+                        i += 4 * VEC;
+                    }
                     while i < body {
                         $stream(d.add(i) as *mut $V, $loadu(s.add(i) as *const $V));
                         i += VEC;
                     }
-                    copy_fwd(d.add(body), s.add(body), tail);
-                    flush(d.add(body), tail);
+                    nt_copy_edge(d.add(body), s.add(body), tail, copy_fwd, flush);
                 }
             }
         }
@@ -162,6 +191,7 @@ macro_rules! vector_kernels {
         /// The range is valid for writes; the CPU has the target feature.
         #[target_feature(enable = $feature)]
         pub unsafe fn memset_nt(dst: *mut u8, c: u8, len: usize, flush: FlushFn) {
+            use $crate::arch::x86_64::small::nt_fill_edge;
             let head = head_len(dst, len);
             let body = (len - head) / VEC * VEC;
             let tail = len - head - body;
@@ -169,22 +199,21 @@ macro_rules! vector_kernels {
             let v = $splat;
             // SAFETY: head + body + tail == len; the body is VEC-aligned for the streams.
             unsafe {
-                $small_fill(dst, c, head);
-                flush(dst, head);
+                nt_fill_edge(dst, c, head, fill_small, flush);
                 let d = dst.add(head);
                 let mut i = 0;
+                while i + 4 * VEC <= body {
+                    $stream(d.add(i) as *mut $V, v);
+                    $stream(d.add(i + VEC) as *mut $V, v);
+                    $stream(d.add(i + 2 * VEC) as *mut $V, v);
+                    $stream(d.add(i + 3 * VEC) as *mut $V, v);
+                    i += 4 * VEC;
+                }
                 while i < body {
                     $stream(d.add(i) as *mut $V, v);
                     i += VEC;
                 }
-                let t = d.add(body);
-                let mut j = 0;
-                while j + VEC <= tail {
-                    $storeu(t.add(j) as *mut $V, v);
-                    j += VEC;
-                }
-                $small_fill(t.add(j), c, tail - j);
-                flush(t, tail);
+                nt_fill_edge(d.add(body), c, tail, fill_small, flush);
             }
         }
     };

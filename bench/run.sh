@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Build and run the side-by-side benchmark: ours vs the system PMDK.
+#
+#   bash bench/run.sh            full mode (a few minutes at most)
+#   bash bench/run.sh --quick    quick mode (< 1 minute); same as BENCH_QUICK=1
+#   bash bench/run.sh --filter memcpy_persist       only matching rows
+#   BENCH_OURS=/path/libpmem.so.1 bash bench/run.sh
+#   BENCH_SELFTEST=1 bash bench/run.sh   PMDK in both slots (noise band; a copy
+#                                        of the file, loaded by plain dlopen)
+#   BENCH_SELFTEST=dlmopen ...           same file twice (second via dlmopen)
+#
+# Output: table on stdout, bench/results/pmembench-<utc>-<mode>.{csv,txt},
+# bench/results/latest.{csv,txt} and bench/results/throughput.svg.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+cd "$root"
+
+CC=${CC:-cc}
+mkdir -p bench/build bench/results
+# -O2, no -march=native: the AVX-512/AVX2 ceiling kernels use target
+# attributes and are picked at run time.
+$CC -O2 -g -Wall -Wextra -o bench/build/pmembench bench/pmembench.c -ldl -lm
+
+pmdk=${BENCH_PMDK:-/usr/lib/x86_64-linux-gnu/libpmem.so.1.0.0}
+ours=${BENCH_OURS:-$root/build/libpmem.so.1}
+if [ "${BENCH_SELFTEST:-}" = dlmopen ]; then
+    ours=$pmdk            # same file: the second copy comes from dlmopen(LM_ID_NEWLM)
+elif [ -n "${BENCH_SELFTEST:-}" ]; then
+    # a byte-identical copy under another name: loaded by plain dlopen, the
+    # same way as our library, so the noise band is representative
+    mkdir -p bench/build/selftest
+    cp "$pmdk" bench/build/selftest/libpmem.so.1.0.0
+    ours=$root/bench/build/selftest/libpmem.so.1.0.0
+elif [ ! -e "$ours" ]; then
+    echo "run.sh: $ours not found (run 'make' first, or BENCH_SELFTEST=1 for PMDK vs PMDK)" >&2
+    exit 1
+fi
+
+mode=full
+for a in "$@"; do case "$a" in --quick|-q) mode=quick;; esac; done
+case "${BENCH_QUICK:-0}" in 0|'') ;; *) mode=quick;; esac
+
+stamp=$(date -u +%Y%m%d-%H%M%S)
+base=bench/results/pmembench-$stamp-$mode
+[ -n "${BENCH_SELFTEST:-}" ] && base=$base-selftest
+
+set +e
+bench/build/pmembench --pmdk "$pmdk" --ours "$ours" --csv "$base.csv" "$@" | tee "$base.txt"
+rc=${PIPESTATUS[0]}
+set -e
+if [ -s "$base.csv" ]; then
+    cp "$base.csv" bench/results/latest.csv
+    cp "$base.txt" bench/results/latest.txt
+    if command -v python3 >/dev/null; then
+        python3 bench/plot.py "$base.csv" bench/results/throughput.svg || true
+    fi
+fi
+exit "$rc"
