@@ -15,8 +15,9 @@ VERSION    := 1.12.1
 SO_FULL    := libpmem.so.$(VERSION:1.12.1=1.0.0)
 BUILD      := build
 RUST_A     := target/release/libpmem.a
-# What the Rust standard library needs from the system (rustc --print native-static-libs).
-LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# What the Rust standard library needs from the system (rustc --print native-static-libs),
+# with the static unwinder (libgcc_eh) instead of libgcc_s so that -static links work too.
+LIBS_PRIVATE := -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 # The .so takes the unwinder from libgcc_eh.a, so it needs nothing outside glibc at run time.
 SO_LIBS := -static-libgcc -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 

@@ -12,7 +12,7 @@
 //! vector go through `small_copy`/`small_fill`, which load before they store.
 
 /// Bytes copied between two flush calls in the temporal kernels.
-pub const BLOCK: usize = 4096;
+pub(crate) const BLOCK: usize = 4096;
 
 macro_rules! vector_kernels {
     (
@@ -32,10 +32,22 @@ macro_rules! vector_kernels {
 
         const VEC: usize = $vec;
 
-        /// Bytes from `dst` to the next multiple of VEC, at most `len`.
+        /// The streamed body starts on a cache-line boundary and covers whole lines, for every
+        /// VEC: interleaving streaming stores over two half-filled lines (a 32-byte-aligned
+        /// but not 64-byte-aligned AVX2 body) cost a third of the bandwidth on misaligned copies.
+        const LINE: usize = 64;
+
+        /// Bytes per iteration of the streaming loops: all loads, then all stores, of 256
+        /// bytes. Fewer per round trip lets a load wait on the previous round's streaming store
+        /// whenever source and destination alias modulo 4 KiB (measured: 0.69x PMDK on a
+        /// 64 KiB copy with dst+7/src+3 at 128 bytes per iteration).
+        const UNROLL_BYTES: usize = 256;
+        const UNROLL: usize = UNROLL_BYTES / VEC;
+
+        /// Bytes from `dst` to the next cache-line boundary, at most `len`.
         #[inline(always)]
         fn head_len(dst: *const u8, len: usize) -> usize {
-            ((VEC - (dst as usize % VEC)) % VEC).min(len)
+            ((LINE - (dst as usize % LINE)) % LINE).min(len)
         }
 
         /// Copies n bytes (any n), ascending; memmove-safe for dst <= src.
@@ -71,12 +83,21 @@ macro_rules! vector_kernels {
             }
         }
 
-        /// Fills n < VEC bytes.
+        /// Fills n bytes (an edge: n < LINE) with ordinary stores.
         #[target_feature(enable = $feature)]
         #[inline]
         unsafe fn fill_small(d: *mut u8, c: u8, n: usize) {
-            // SAFETY: forwarded caller contract.
-            unsafe { $small_fill(d, c, n) }
+            let $c = c;
+            let v = $splat;
+            let mut i = 0;
+            // SAFETY: stores stay in [0, n).
+            unsafe {
+                while i + VEC <= n {
+                    $storeu(d.add(i) as *mut $V, v);
+                    i += VEC;
+                }
+                $small_fill(d.add(i), c, n - i);
+            }
         }
 
         /// # Safety
@@ -138,7 +159,7 @@ macro_rules! vector_kernels {
         pub unsafe fn memmove_nt(dst: *mut u8, src: *const u8, len: usize, flush: FlushFn) {
             use $crate::arch::x86_64::small::nt_copy_edge;
             let head = head_len(dst, len);
-            let body = (len - head) / VEC * VEC;
+            let body = (len - head) / LINE * LINE;
             let tail = len - head - body;
             // SAFETY: head + body + tail == len. Ascending order is overlap-safe for dst <= src
             // and descending for dst > src: each piece is loaded before it is stored, and a
@@ -148,16 +169,15 @@ macro_rules! vector_kernels {
                 if must_copy_backward(dst, src, len) {
                     nt_copy_edge(d.add(body), s.add(body), tail, copy_bwd, flush);
                     let mut i = body;
-                    while i >= 4 * VEC {
-                        i -= 4 * VEC;
-                        let v3 = $loadu(s.add(i + 3 * VEC) as *const $V);
-                        let v2 = $loadu(s.add(i + 2 * VEC) as *const $V);
-                        let v1 = $loadu(s.add(i + VEC) as *const $V);
-                        let v0 = $loadu(s.add(i) as *const $V);
-                        $stream(d.add(i + 3 * VEC) as *mut $V, v3);
-                        $stream(d.add(i + 2 * VEC) as *mut $V, v2);
-                        $stream(d.add(i + VEC) as *mut $V, v1);
-                        $stream(d.add(i) as *mut $V, v0);
+                    while i >= UNROLL_BYTES {
+                        i -= UNROLL_BYTES;
+                        let mut v = [$loadu(s.add(i) as *const $V); UNROLL];
+                        for (k, slot) in v.iter_mut().enumerate().skip(1) {
+                            *slot = $loadu(s.add(i + k * VEC) as *const $V);
+                        }
+                        for (k, x) in v.into_iter().enumerate() {
+                            $stream(d.add(i + k * VEC) as *mut $V, x);
+                        }
                     }
                     while i > 0 {
                         i -= VEC;
@@ -167,16 +187,15 @@ macro_rules! vector_kernels {
                 } else {
                     nt_copy_edge(dst, src, head, copy_fwd, flush);
                     let mut i = 0;
-                    while i + 4 * VEC <= body {
-                        let v0 = $loadu(s.add(i) as *const $V);
-                        let v1 = $loadu(s.add(i + VEC) as *const $V);
-                        let v2 = $loadu(s.add(i + 2 * VEC) as *const $V);
-                        let v3 = $loadu(s.add(i + 3 * VEC) as *const $V);
-                        $stream(d.add(i) as *mut $V, v0);
-                        $stream(d.add(i + VEC) as *mut $V, v1);
-                        $stream(d.add(i + 2 * VEC) as *mut $V, v2);
-                        $stream(d.add(i + 3 * VEC) as *mut $V, v3);
-                        i += 4 * VEC;
+                    while i + UNROLL_BYTES <= body {
+                        let mut v = [$loadu(s.add(i) as *const $V); UNROLL];
+                        for (k, slot) in v.iter_mut().enumerate().skip(1) {
+                            *slot = $loadu(s.add(i + k * VEC) as *const $V);
+                        }
+                        for (k, x) in v.into_iter().enumerate() {
+                            $stream(d.add(i + k * VEC) as *mut $V, x);
+                        }
+                        i += UNROLL_BYTES;
                     }
                     while i < body {
                         $stream(d.add(i) as *mut $V, $loadu(s.add(i) as *const $V));
@@ -193,7 +212,7 @@ macro_rules! vector_kernels {
         pub unsafe fn memset_nt(dst: *mut u8, c: u8, len: usize, flush: FlushFn) {
             use $crate::arch::x86_64::small::nt_fill_edge;
             let head = head_len(dst, len);
-            let body = (len - head) / VEC * VEC;
+            let body = (len - head) / LINE * LINE;
             let tail = len - head - body;
             let $c = c;
             let v = $splat;
