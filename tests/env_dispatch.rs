@@ -1,0 +1,116 @@
+//! Each PMEM_* override, set in a fresh process (the table is resolved once per process),
+//! must change the dispatch decision as read back through the log, and copies must stay right.
+
+use std::process::Command;
+
+/// Runs `child_report` in a new process of this test binary with `env` set; returns its stdout.
+fn run_child(env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child_report", "--nocapture", "--test-threads=1"]);
+    cmd.env("PMEM_DISPATCH_CHILD", "1");
+    for var in [
+        "PMEM_NO_CLWB",
+        "PMEM_NO_CLFLUSHOPT",
+        "PMEM_NO_FLUSH",
+        "PMEM_NO_MOVNT",
+        "PMEM_MOVNT_THRESHOLD",
+        "PMEM_AVX",
+        "PMEM_AVX512F",
+        "PMEM_LOG_LEVEL",
+        "PMEM_LOG_FILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stdout.contains("copies: ok"),
+        "copies wrong under {env:?}: {stdout}"
+    );
+    // The decision as the log shows it (PMEM_LOG_LEVEL=2 prints NOTICE lines to stderr).
+    stderr
+        .lines()
+        .find(|l| l.contains("flush: "))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// In the child: log the decision and check every flag path copies correctly.
+#[test]
+fn child_report() {
+    if std::env::var_os("PMEM_DISPATCH_CHILD").is_none() {
+        return;
+    }
+    let _ = pmem::dispatch::get();
+    let mut ok = true;
+    for len in [0usize, 1, 7, 8, 63, 64, 255, 256, 257, 4096, 100_000] {
+        for flags in 0..64u32 {
+            let src: Vec<u8> = (0..len + 64).map(|i| (i * 31 + len) as u8).collect();
+            let mut dst = vec![0u8; len + 128];
+            unsafe {
+                pmem::memops::memmove(dst.as_mut_ptr().add(3), src.as_ptr().add(5), len, flags)
+            };
+            ok &= dst[3..3 + len] == src[5..5 + len];
+            unsafe { pmem::memops::memset(dst.as_mut_ptr().add(1), 0x5a, len, flags) };
+            ok &= dst[1..1 + len].iter().all(|&b| b == 0x5a);
+        }
+    }
+    println!("copies: {}", if ok { "ok" } else { "WRONG" });
+}
+
+fn has_cpu(flag: &str) -> bool {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("flags") && l.split_whitespace().any(|w| w == flag))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn overrides_change_the_decision() {
+    let log = [("PMEM_LOG_LEVEL", "2")];
+    let base = run_child(&log);
+    assert!(
+        base.contains("flush: "),
+        "the decision is logged at NOTICE: {base:?}"
+    );
+
+    let with = |extra: (&str, &str)| run_child(&[log[0], extra]);
+    if has_cpu("clwb") {
+        assert!(base.contains("flush: clwb"), "{base}");
+        let d = with(("PMEM_NO_CLWB", "1"));
+        assert!(!d.contains("clwb"), "{d}");
+    }
+    let d = run_child(&[log[0], ("PMEM_NO_CLWB", "1"), ("PMEM_NO_CLFLUSHOPT", "1")]);
+    assert!(
+        d.contains("flush: clflush ") && d.contains("drain: none"),
+        "{d}"
+    );
+    let d = with(("PMEM_NO_FLUSH", "1"));
+    assert!(d.contains("flush: none"), "{d}");
+    let d = with(("PMEM_NO_MOVNT", "1"));
+    assert!(d.contains("temporal only"), "{d}");
+    let d = with(("PMEM_MOVNT_THRESHOLD", "1024"));
+    assert!(d.contains("threshold 1024"), "{d}");
+    let d = with(("PMEM_MOVNT_THRESHOLD", "garbage"));
+    assert!(d.contains("threshold 256"), "garbage is ignored: {d}");
+    let d = with(("PMEM_AVX", "0"));
+    assert!(d.contains("copy: sse2"), "{d}");
+    if has_cpu("avx512f") {
+        assert!(base.contains("avx512f"), "{base}");
+        let d = with(("PMEM_AVX512F", "0"));
+        assert!(d.contains("copy: avx2"), "{d}");
+    } else if has_cpu("avx2") {
+        assert!(base.contains("copy: avx2"), "{base}");
+    }
+}
