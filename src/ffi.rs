@@ -241,6 +241,8 @@ pub unsafe extern "C" fn pmem_memmove(
     pmemdest
 }
 
+/// Overlap-safe like `pmem_memmove` (as in PMDK), so a caller's overlap bug loses no data.
+///
 /// # Safety
 /// As `pmem_memmove_persist`.
 #[no_mangle]
@@ -251,8 +253,7 @@ pub unsafe extern "C" fn pmem_memcpy(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { memops::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
-    pmemdest
+    unsafe { pmem_memmove(pmemdest, src, len, flags) }
 }
 
 /// # Safety
