@@ -117,11 +117,10 @@ impl Ranges {
     /// The pieces of registered ranges inside [start, end), with their kind.
     pub fn pieces(&self, start: usize, end: usize) -> Vec<(usize, usize, Kind)> {
         let mut out = Vec::new();
-        if let Some((&s, e)) = self.map.range(..start).next_back() {
+        if let Some((_, e)) = self.map.range(..start).next_back() {
             if e.end > start {
                 out.push((start, e.end.min(end), e.kind));
             }
-            let _ = s;
         }
         for (&s, e) in self.map.range(start..end) {
             out.push((s, e.end.min(end), e.kind));

@@ -1,7 +1,7 @@
 //! Portable copy and set kernels with ordinary (temporal) stores.
 //!
-//! They are the fallback kernels, the building blocks for the unaligned head and tail of the
-//! non-temporal kernels, and the oracle of the kernel tests. Stores are 8 bytes wide wherever 8
+//! A portable kernel set (`dispatch::kernels_by_name("generic")`), tested beside the ISA ones;
+//! `must_copy_backward` is shared by every kernel. Stores are 8 bytes wide wherever 8
 //! bytes remain, so an 8-byte-aligned destination with an 8-byte-multiple length is written with
 //! 8-byte stores only (PMDK's atomicity guarantee for such stores).
 
