@@ -3,8 +3,9 @@
 //! Strategy, as PMDK chooses it:
 //! * `NOFLUSH`: ordinary stores, no flush, no drain;
 //! * `NONTEMPORAL` or `WC`: non-temporal stores; `TEMPORAL` or `WB`: ordinary stores + flush;
-//! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below (always ordinary
-//!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does);
+//! * no hint: non-temporal from `movnt_threshold` bytes on (`movnt_threshold_shared_lines` for a
+//!   move whose source shares cache lines with its destination), ordinary below (always
+//!   ordinary when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does);
 //! * `PMEM_NO_MOVNT=1` turns every non-temporal choice into the temporal one;
 //! * then a drain unless `NODRAIN`. Unknown flag bits are ignored, like release PMDK.
 
@@ -16,9 +17,9 @@ use crate::dispatch::{self, Dispatch};
 /// A cache write-back function: [addr, addr+len) must be mapped.
 pub type FlushFn = unsafe fn(*const u8, usize);
 
-/// One instruction set's kernels. The NT kernels flush the bytes they store temporally (an
-/// unaligned head and tail) with the given function and end without a fence; the temporal ones
-/// flush everything they wrote.
+/// One instruction set's kernels. The NT kernels flush the bytes they store temporally (a
+/// range of 1-3 bytes) with the given function and end without a fence; the temporal ones
+/// flush everything they wrote; the plain ones flush nothing.
 #[derive(Clone, Copy)]
 pub struct MemKernels {
     pub name: &'static str,
@@ -26,16 +27,19 @@ pub struct MemKernels {
     pub memset_nt: unsafe fn(*mut u8, u8, usize, FlushFn),
     pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, FlushFn),
     pub memset_temporal: unsafe fn(*mut u8, u8, usize, FlushFn),
+    pub memmove_plain: unsafe fn(*mut u8, *const u8, usize),
+    pub memset_plain: unsafe fn(*mut u8, u8, usize),
 }
 
-use crate::arch::x86_64::flush::flush_none as no_flush;
+use crate::arch::x86_64::flush::CACHELINE;
 
 const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
 const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
 
-/// Whether this call uses non-temporal stores.
+/// Whether this call uses non-temporal stores; `threshold` is the size from which a call
+/// without hints streams.
 #[inline(always)]
-fn use_movnt(d: &Dispatch, len: usize, flags: u32) -> bool {
+fn use_movnt(d: &Dispatch, len: usize, flags: u32, threshold: usize) -> bool {
     if d.no_movnt {
         false
     } else if flags & MOVNT_FLAGS != 0 {
@@ -47,7 +51,7 @@ fn use_movnt(d: &Dispatch, len: usize, flags: u32) -> bool {
         // once drained, and much cheaper than streaming ones plus a fence that waits for them.
         false
     } else {
-        len >= d.movnt_threshold
+        len >= threshold
     }
 }
 
@@ -71,14 +75,24 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     let d = dispatch::get();
     if flags & PMEM_F_MEM_NOFLUSH != 0 {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
-        unsafe { (d.kernels.memmove_temporal)(dst, src, len, no_flush) };
+        unsafe { (d.kernels.memmove_plain)(dst, src, len) };
         return;
     }
-    let movnt = use_movnt(d, len, flags);
+    // A source that shares cache lines with the destination has just been loaded into them,
+    // and streaming into cached lines is slow: such moves keep the other threshold.
+    let shares_lines = (dst as usize).abs_diff(src as usize) < len.saturating_add(CACHELINE);
+    let threshold = if shares_lines {
+        d.movnt_threshold_shared_lines
+    } else {
+        d.movnt_threshold
+    };
+    let movnt = use_movnt(d, len, flags, threshold);
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {
             (d.kernels.memmove_nt)(dst, src, len, d.flush);
+        } else if d.flush_is_noop {
+            (d.kernels.memmove_plain)(dst, src, len);
         } else {
             (d.kernels.memmove_temporal)(dst, src, len, d.flush);
         }
@@ -92,14 +106,16 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
     let d = dispatch::get();
     if flags & PMEM_F_MEM_NOFLUSH != 0 {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
-        unsafe { (d.kernels.memset_temporal)(dst, c, len, no_flush) };
+        unsafe { (d.kernels.memset_plain)(dst, c, len) };
         return;
     }
-    let movnt = use_movnt(d, len, flags);
+    let movnt = use_movnt(d, len, flags, d.movnt_threshold);
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {
             (d.kernels.memset_nt)(dst, c, len, d.flush);
+        } else if d.flush_is_noop {
+            (d.kernels.memset_plain)(dst, c, len);
         } else {
             (d.kernels.memset_temporal)(dst, c, len, d.flush);
         }

@@ -52,6 +52,27 @@ fn flushers() -> Vec<FlushFn> {
     f
 }
 
+/// Which of a `MemKernels`' three store strategies a check runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Nt,
+    Temporal,
+    Plain,
+}
+const MODES: [Mode; 3] = [Mode::Nt, Mode::Temporal, Mode::Plain];
+
+/// # Safety
+/// As the kernels'.
+unsafe fn run_move(k: &MemKernels, mode: Mode, d: *mut u8, s: *const u8, len: usize, f: FlushFn) {
+    unsafe {
+        match mode {
+            Mode::Nt => (k.memmove_nt)(d, s, len, f),
+            Mode::Temporal => (k.memmove_temporal)(d, s, len, f),
+            Mode::Plain => (k.memmove_plain)(d, s, len),
+        }
+    }
+}
+
 const GUARD: usize = 64;
 const GUARD_BYTE: u8 = 0xA5;
 
@@ -65,7 +86,7 @@ fn pattern(buf: &mut [u8], seed: u64) {
 /// Copies between two separate buffers.
 fn check_copy(
     k: &MemKernels,
-    nt: bool,
+    mode: Mode,
     f: FlushFn,
     len: usize,
     dmis: usize,
@@ -80,18 +101,12 @@ fn check_copy(
     let off = GUARD + ((64 - (base + GUARD) % 64) % 64) + dmis;
     let d = unsafe { dst.as_mut_ptr().add(off) };
     let s = unsafe { src.as_ptr().add(smis) };
-    unsafe {
-        if nt {
-            (k.memmove_nt)(d, s, len, f)
-        } else {
-            (k.memmove_temporal)(d, s, len, f)
-        }
-    };
+    unsafe { run_move(k, mode, d, s, len, f) };
     flush::sfence();
     assert_eq!(
         &dst[off..off + len],
         &src[smis..smis + len],
-        "{} nt={nt} len={len} dmis={dmis} smis={smis}",
+        "{} mode={mode:?} len={len} dmis={dmis} smis={smis}",
         k.name
     );
     assert!(
@@ -107,7 +122,7 @@ fn check_copy(
 }
 
 /// A move inside one buffer, destination `shift` bytes after (or before) the source.
-fn check_overlap(k: &MemKernels, nt: bool, len: usize, shift: usize, backward: bool, seed: u64) {
+fn check_overlap(k: &MemKernels, mode: Mode, len: usize, shift: usize, backward: bool, seed: u64) {
     let total = len + shift + 2 * GUARD;
     let mut buf = vec![0u8; total];
     pattern(&mut buf, seed);
@@ -121,36 +136,32 @@ fn check_overlap(k: &MemKernels, nt: bool, len: usize, shift: usize, backward: b
     let p = buf.as_mut_ptr();
     unsafe {
         let (d, s) = (p.add(dof), p.add(so) as *const u8);
-        if nt {
-            (k.memmove_nt)(d, s, len, flush::flush_none)
-        } else {
-            (k.memmove_temporal)(d, s, len, flush::flush_none)
-        }
+        run_move(k, mode, d, s, len, flush::flush_none)
     };
     flush::sfence();
     assert!(
         buf == expect,
-        "{} nt={nt} overlap len={len} shift={shift} backward={backward}",
+        "{} mode={mode:?} overlap len={len} shift={shift} backward={backward}",
         k.name
     );
 }
 
-fn check_set(k: &MemKernels, nt: bool, len: usize, dmis: usize, c: u8) {
+fn check_set(k: &MemKernels, mode: Mode, len: usize, dmis: usize, c: u8) {
     let mut dst = vec![GUARD_BYTE; len + 2 * GUARD + 64 + dmis];
     let base = dst.as_ptr() as usize;
     let off = GUARD + ((64 - (base + GUARD) % 64) % 64) + dmis;
     unsafe {
         let d = dst.as_mut_ptr().add(off);
-        if nt {
-            (k.memset_nt)(d, c, len, flush::flush_clflush)
-        } else {
-            (k.memset_temporal)(d, c, len, flush::flush_clflush)
+        match mode {
+            Mode::Nt => (k.memset_nt)(d, c, len, flush::flush_clflush),
+            Mode::Temporal => (k.memset_temporal)(d, c, len, flush::flush_clflush),
+            Mode::Plain => (k.memset_plain)(d, c, len),
         }
     };
     flush::sfence();
     assert!(
         dst[off..off + len].iter().all(|&b| b == c),
-        "{} nt={nt} set len={len} dmis={dmis}",
+        "{} mode={mode:?} set len={len} dmis={dmis}",
         k.name
     );
     assert!(
@@ -168,19 +179,35 @@ fn check_set(k: &MemKernels, nt: bool, len: usize, dmis: usize, c: u8) {
 #[test]
 fn every_kernel_small_sizes_every_alignment() {
     for k in available_kernels() {
-        for nt in [false, true] {
+        for mode in MODES {
             for len in 0..300 {
                 for dmis in [0, 1, 7, 8, 15, 16, 31, 33, 63] {
                     check_copy(
                         &k,
-                        nt,
+                        mode,
                         flush::flush_none,
                         len,
                         dmis,
                         (len * 7 + dmis) % 64,
                         len as u64,
                     );
-                    check_set(&k, nt, len, dmis, len as u8);
+                    check_set(&k, mode, len, dmis, len as u8);
+                }
+            }
+        }
+    }
+}
+
+/// Overlapping moves around the small-copy and streamed-edge boundaries, every short distance.
+#[test]
+fn every_kernel_small_overlaps() {
+    for k in available_kernels() {
+        for mode in MODES {
+            for len in (0..600).step_by(7).chain(240..272) {
+                for shift in 1..=80 {
+                    for backward in [false, true] {
+                        check_overlap(&k, mode, len, shift, backward, (len * 131 + shift) as u64);
+                    }
                 }
             }
         }
@@ -193,18 +220,18 @@ fn every_kernel_random_sizes_and_overlaps() {
     let fl = flushers();
     for k in available_kernels() {
         for round in 0..300 {
-            let nt = round % 2 == 0;
+            let mode = MODES[round % 3];
             let len = r.len(8 << 20);
             let (dmis, smis) = (r.below(64), r.below(64));
             let f = fl[r.below(fl.len())];
-            check_copy(&k, nt, f, len, dmis, smis, r.next());
-            check_set(&k, nt, len, dmis, r.next() as u8);
+            check_copy(&k, mode, f, len, dmis, smis, r.next());
+            check_set(&k, mode, len, dmis, r.next() as u8);
             let shift = match r.below(3) {
                 0 => 1 + r.below(8),
                 1 => 1 + r.below(128),
                 _ => 1 + r.below(len.max(1) + 64),
             };
-            check_overlap(&k, nt, len.min(1 << 20), shift, r.below(2) == 0, r.next());
+            check_overlap(&k, mode, len.min(1 << 20), shift, r.below(2) == 0, r.next());
         }
     }
 }

@@ -6,19 +6,6 @@ use std::arch::x86_64::{
 
 use super::small::{copy_le32, fill_le32};
 
-/// Below one vector: the SSE2/scalar cascade.
-#[inline(always)]
-unsafe fn small_copy(d: *mut u8, s: *const u8, n: usize) {
-    // SAFETY: n < 16 here; forwarded caller contract.
-    unsafe { copy_le32(d, s, n) }
-}
-
-#[inline(always)]
-unsafe fn small_fill(d: *mut u8, c: u8, n: usize) {
-    // SAFETY: as above.
-    unsafe { fill_le32(d, c, n) }
-}
-
 super::kernels::vector_kernels! {
     feature = "sse2",
     vec = 16,
@@ -27,6 +14,6 @@ super::kernels::vector_kernels! {
     storeu = _mm_storeu_si128,
     stream = _mm_stream_si128,
     splat = |c| _mm_set1_epi8(c as i8),
-    small_copy = small_copy,
-    small_fill = small_fill,
+    small_copy = copy_le32,
+    small_fill = fill_le32,
 }
