@@ -21,7 +21,7 @@ LIBS_PRIVATE := -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 # The .so takes the unwinder from libgcc_eh.a, so it needs nothing outside glibc at run time.
 SO_LIBS := -static-libgcc -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients bench clean example
+.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-dax bench clean example
 
 all: lib check-header
 
@@ -78,7 +78,7 @@ example: all
 	LD_LIBRARY_PATH=$(BUILD) $(BUILD)/pmemcp README.md /dev/shm/pmemcp.out
 	cmp README.md /dev/shm/pmemcp.out && echo "pmemcp: copy verified" && rm -f /dev/shm/pmemcp.out
 
-test: all test-rust test-c test-clients
+test: all test-rust test-c test-clients test-dax
 
 test-rust:
 	$(CARGO) test --release $(CARGOFLAGS)
@@ -88,6 +88,10 @@ test-c: all
 
 test-clients: all
 	bash tests-clients/run.sh $(CURDIR)/$(BUILD)
+
+# Device DAX, MAP_SYNC, persistence domains, deep flush: in QEMU guests with emulated NVDIMMs.
+test-dax: all
+	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
 
 bench: all
 	bash bench/run.sh

@@ -376,13 +376,15 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         }
     }
 
+    // PMDK's rule (1 GiB from 2 GiB on, else 2 MiB), raised to a device DAX's own alignment:
+    // the kernel refuses a device DAX mapping that isn't aligned to it (PMDK fails there).
+    let by_len = if len >= 2 * GIB { GIB } else { MIB2 };
     let align = match ftype {
         FileType::DevDax { major, minor } => {
-            sysfs::device_dax_alignment(sysfs::SYSFS_ROOT, major, minor).unwrap_or(MIB2 as u64)
-                as usize
+            let device = sysfs::device_dax_alignment(sysfs::SYSFS_ROOT, major, minor).unwrap_or(0);
+            by_len.max(usize::try_from(device).unwrap_or(0))
         }
-        FileType::Normal if len >= 2 * GIB => GIB,
-        FileType::Normal => MIB2,
+        FileType::Normal => by_len,
     };
     let (addr, map_sync) = map_aligned(&opened.fd, len, align)
         .map_err(|e| Error::os(e, format_args!("mmap {}", show(path))))?;

@@ -45,11 +45,10 @@ fn msync_pages(addr: usize, len: usize, flags: libc::c_int) -> Result<(), Error>
     Ok(())
 }
 
-/// pmem_msync: msync(MS_SYNC) of the pages covering the range; len 0 does nothing.
+/// pmem_msync: msync(MS_SYNC) from the page holding `addr` to `addr + len`. As in PMDK, even
+/// len 0 syncs the bytes between the page start and `addr` when `addr` is not page-aligned
+/// (so it fails, like PMDK, on device DAX or where nothing is mapped).
 pub fn msync(addr: *const u8, len: usize) -> Result<(), Error> {
-    if len == 0 {
-        return Ok(());
-    }
     msync_pages(addr as usize, len, libc::MS_SYNC)
 }
 

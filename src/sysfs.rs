@@ -69,9 +69,12 @@ pub fn device_dax_size(root: &str, major: u32, minor: u32) -> Option<u64> {
     read_number(&char_dev_dir(root, major, minor).join("size"))
 }
 
-/// Mapping alignment of a device DAX (its `align` attribute), if known.
+/// Mapping alignment of a device DAX, if known: the device's own `align` attribute (kernels
+/// since 5.10), else its region's (older kernels, where the device has a `device` link).
 pub fn device_dax_alignment(root: &str, major: u32, minor: u32) -> Option<u64> {
-    read_number(&char_dev_dir(root, major, minor).join("device/align"))
+    let dir = char_dev_dir(root, major, minor);
+    read_number(&dir.join("align"))
+        .or_else(|| read_number(&dir.join("device/align")))
         .filter(|a| a.is_power_of_two())
 }
 
@@ -162,6 +165,9 @@ mod tests {
         assert!(!is_device_dax(r, 1, 3));
         assert_eq!(device_dax_size(r, 251, 0), Some(1 << 30));
         assert_eq!(device_dax_alignment(r, 251, 0), Some(2 << 20));
+        // A 6.1 kernel: the device's own attribute wins over the region's.
+        fs::write(dev.join("align"), "1073741824\n").unwrap();
+        assert_eq!(device_dax_alignment(r, 251, 0), Some(1 << 30));
         let deep = device_dax_deep_flush_file(r, 251, 0).unwrap();
         assert!(deep.ends_with("bus/nd/devices/region3/deep_flush"));
 

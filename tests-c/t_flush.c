@@ -172,6 +172,11 @@ main(void)
 	errno = 0;
 	r = pmem_msync(u, 0);
 	rc_line("msync.unmapped_len0", r, errno);
+
+	/* len 0 still syncs from the page start up to an unaligned address */
+	errno = 0;
+	r = pmem_msync(u + 5, 0);
+	rc_line("msync.unmapped_unaligned_len0", r, errno);
 	errno = 0;
 	r = pmem_deep_drain(u, 100);
 	rc_line("deep_drain.unmapped", r, errno);
