@@ -15,14 +15,16 @@ use crate::memops::{generic, FlushFn, MemKernels};
 /// PMDK's default `PMEM_MOVNT_THRESHOLD`, kept where a write-back is cheap (Intel).
 pub const DEFAULT_MOVNT_THRESHOLD: usize = 256;
 
-/// The default on AMD Zen, where a CLWB of a line just written costs more than streaming it:
-/// persisted copies of 8-256 bytes took 117-143 ns as MOVNTI streams + SFENCE against
-/// 178-228 ns as ordinary stores + CLWB + SFENCE (EPYC, Zen 3; the issue measured the same
-/// shape on Zen 4). So without a hint every persisted copy streams, except a short move whose
-/// source shares lines with its destination: those lines are in the cache (the source was
-/// just loaded), and streaming into cached lines costs more (8-64 B overlapping moves: 230 ns
-/// streamed, 192 ns written back); those keep PMDK's threshold.
-pub(crate) const AMD_MOVNT_THRESHOLD: usize = 0;
+/// Whether small persisted copies stream, whatever the threshold: yes on AMD Zen, where a
+/// CLWB of a line just written costs more than streaming it: persisted copies of 8-256 bytes
+/// took 117-143 ns as MOVNTI streams + SFENCE against 178-228 ns as ordinary stores + CLWB +
+/// SFENCE (EPYC, Zen 3; the issue measured the same shape on Zen 4). Not when the drain is
+/// deferred (NODRAIN: write-back throughput wins then, 64 B copies 17 ns against 22 ns), nor
+/// for a move whose source shares cache lines with its destination (those lines are cached,
+/// and streaming into cached lines costs more: 230 ns against 192 ns for 8-64 B moves).
+fn streams_small_persists(cpu: &CpuFeatures) -> bool {
+    cpu.amd
+}
 
 pub struct Dispatch {
     /// Write-back used by pmem_flush and the memops (a no-op when flushing is off).
@@ -37,8 +39,9 @@ pub struct Dispatch {
     pub flush_is_noop: bool,
     pub kernels: MemKernels,
     pub movnt_threshold: usize,
-    /// The threshold of moves whose source shares cache lines with the destination.
-    pub movnt_threshold_shared_lines: usize,
+    /// Stream persisted copies of any size (no hint, drained, destination lines not cached):
+    /// on AMD, unless PMEM_MOVNT_THRESHOLD is set.
+    pub stream_small_persists: bool,
     pub no_movnt: bool,
     pub wc_workaround: bool,
     /// What was chosen, for the log and the tests.
@@ -120,17 +123,12 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
     };
 
     let kernels = choose_kernels(cpu, cfg);
-    let (movnt_threshold, movnt_threshold_shared_lines) = match cfg.movnt_threshold {
-        Some(t) => (t, t),
-        None if cpu.amd => (AMD_MOVNT_THRESHOLD, DEFAULT_MOVNT_THRESHOLD),
-        None => (DEFAULT_MOVNT_THRESHOLD, DEFAULT_MOVNT_THRESHOLD),
-    };
-    let threshold = if movnt_threshold == movnt_threshold_shared_lines {
-        format!("threshold {movnt_threshold}")
+    let movnt_threshold = cfg.movnt_threshold.unwrap_or(DEFAULT_MOVNT_THRESHOLD);
+    let stream_small_persists = cfg.movnt_threshold.is_none() && streams_small_persists(cpu);
+    let threshold = if stream_small_persists {
+        format!("threshold {movnt_threshold}, small persists streamed")
     } else {
-        format!(
-            "threshold {movnt_threshold} ({movnt_threshold_shared_lines} for moves within shared lines)"
-        )
+        format!("threshold {movnt_threshold}")
     };
     let no_movnt = cfg.no_movnt;
     let copy = if no_movnt {
@@ -150,7 +148,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         flush_is_noop: skip_flush,
         kernels,
         movnt_threshold,
-        movnt_threshold_shared_lines,
+        stream_small_persists,
         no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
         description,
@@ -288,24 +286,22 @@ mod tests {
     }
 
     #[test]
-    fn default_threshold_follows_vendor() {
+    fn small_persists_stream_on_amd_unless_threshold_set() {
         let intel = cpu(true, true);
         let amd = CpuFeatures { amd: true, ..intel };
         let cfg = Config::default();
-        assert_eq!(decide(&intel, &cfg, false).movnt_threshold, 256);
+        let d = decide(&intel, &cfg, false);
+        assert_eq!((d.movnt_threshold, d.stream_small_persists), (256, false));
         let d = decide(&amd, &cfg, false);
-        assert_eq!(
-            (d.movnt_threshold, d.movnt_threshold_shared_lines),
-            (0, 256)
-        );
+        assert_eq!((d.movnt_threshold, d.stream_small_persists), (256, true));
+        assert!(d
+            .description
+            .ends_with("threshold 256, small persists streamed"));
         let cfg = Config {
             movnt_threshold: Some(512),
             ..Default::default()
         };
         let d = decide(&amd, &cfg, false);
-        assert_eq!(
-            (d.movnt_threshold, d.movnt_threshold_shared_lines),
-            (512, 512)
-        );
+        assert_eq!((d.movnt_threshold, d.stream_small_persists), (512, false));
     }
 }

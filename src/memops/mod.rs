@@ -3,9 +3,10 @@
 //! Strategy, as PMDK chooses it:
 //! * `NOFLUSH`: ordinary stores, no flush, no drain;
 //! * `NONTEMPORAL` or `WC`: non-temporal stores; `TEMPORAL` or `WB`: ordinary stores + flush;
-//! * no hint: non-temporal from `movnt_threshold` bytes on (`movnt_threshold_shared_lines` for a
-//!   move whose source shares cache lines with its destination), ordinary below (always
-//!   ordinary when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does);
+//! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below (always ordinary
+//!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does); on CPUs where
+//!   that is faster (`stream_small_persists`), a drained copy streams at every size unless its
+//!   source shares cache lines with the destination;
 //! * `PMEM_NO_MOVNT=1` turns every non-temporal choice into the temporal one;
 //! * then a drain unless `NODRAIN`. Unknown flag bits are ignored, like release PMDK.
 
@@ -36,10 +37,10 @@ use crate::arch::x86_64::flush::CACHELINE;
 const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
 const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
 
-/// Whether this call uses non-temporal stores; `threshold` is the size from which a call
-/// without hints streams.
+/// Whether this call uses non-temporal stores. `cached_dst`: the destination lines are known
+/// to be in the cache (a move whose source shares them).
 #[inline(always)]
-fn use_movnt(d: &Dispatch, len: usize, flags: u32, threshold: usize) -> bool {
+fn use_movnt(d: &Dispatch, len: usize, flags: u32, cached_dst: bool) -> bool {
     if d.no_movnt {
         false
     } else if flags & MOVNT_FLAGS != 0 {
@@ -51,7 +52,8 @@ fn use_movnt(d: &Dispatch, len: usize, flags: u32, threshold: usize) -> bool {
         // once drained, and much cheaper than streaming ones plus a fence that waits for them.
         false
     } else {
-        len >= threshold
+        len >= d.movnt_threshold
+            || (d.stream_small_persists && flags & PMEM_F_MEM_NODRAIN == 0 && !cached_dst)
     }
 }
 
@@ -78,15 +80,9 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
         unsafe { (d.kernels.memmove_plain)(dst, src, len) };
         return;
     }
-    // A source that shares cache lines with the destination has just been loaded into them,
-    // and streaming into cached lines is slow: such moves keep the other threshold.
+    // A source that shares cache lines with the destination has just been loaded into them.
     let shares_lines = (dst as usize).abs_diff(src as usize) < len.saturating_add(CACHELINE);
-    let threshold = if shares_lines {
-        d.movnt_threshold_shared_lines
-    } else {
-        d.movnt_threshold
-    };
-    let movnt = use_movnt(d, len, flags, threshold);
+    let movnt = use_movnt(d, len, flags, shares_lines);
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {
@@ -109,7 +105,7 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
         unsafe { (d.kernels.memset_plain)(dst, c, len) };
         return;
     }
-    let movnt = use_movnt(d, len, flags, d.movnt_threshold);
+    let movnt = use_movnt(d, len, flags, false);
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {
