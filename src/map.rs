@@ -8,6 +8,7 @@
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libc::{c_int, mode_t};
 
@@ -54,6 +55,33 @@ fn fstat(fd: &OwnedFd) -> Result<libc::stat, Error> {
         return Err(Error::last_os("fstat"));
     }
     Ok(st)
+}
+
+/// An open file's size, and whether it is DAX where the kernel says (statx, Linux 5.8+): MAP_SYNC
+/// needs a DAX file, so a file known not to be one is not asked for it.
+fn size_and_dax(fd: &OwnedFd) -> Result<(u64, Option<bool>), Error> {
+    // SAFETY: an all-zero statx is a valid value to be overwritten.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: fd is open, the empty path with AT_EMPTY_PATH names it, stx is a valid out-pointer.
+    let rc = unsafe {
+        libc::statx(
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH,
+            libc::STATX_SIZE,
+            &mut stx,
+        )
+    };
+    if rc != 0 {
+        let e = errno();
+        if e != libc::ENOSYS {
+            return Err(Error::os(e, "statx"));
+        }
+        return Ok((fstat(fd)?.st_size as u64, None));
+    }
+    let dax_bit = libc::STATX_ATTR_DAX as u64;
+    let dax = (stx.stx_attributes_mask & dax_bit != 0).then_some(stx.stx_attributes & dax_bit != 0);
+    Ok((stx.stx_size, dax))
 }
 
 /// PMDK's `util_file_get_type`: a missing path is a normal (future) file, so are regular files and
@@ -345,6 +373,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
     };
 
     let mut shrink_to = None;
+    let mut try_map_sync = true;
     if create {
         let want = len as u64;
         if want > opened.orig_size {
@@ -361,12 +390,15 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
             shrink_to = Some(want);
         }
     } else {
-        let st = fstat(&opened.fd)?;
+        let (size, dax) = size_and_dax(&opened.fd)?;
+        if ftype == FileType::Normal && dax == Some(false) {
+            try_map_sync = false;
+        }
         len = match ftype {
             FileType::DevDax { major, minor } => {
                 sysfs::device_dax_size(sysfs::SYSFS_ROOT, major, minor).unwrap_or(0) as usize
             }
-            FileType::Normal => st.st_size as usize,
+            FileType::Normal => size as usize,
         };
         if len == 0 {
             return Err(Error::new(
@@ -386,7 +418,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         }
         FileType::Normal => by_len,
     };
-    let (addr, map_sync) = map_aligned(&opened.fd, len, align)
+    let (addr, map_sync) = map_aligned(&opened.fd, len, align, try_map_sync)
         .map_err(|e| Error::os(e, format_args!("mmap {}", show(path))))?;
 
     let kind = match ftype {
@@ -430,19 +462,31 @@ fn round_up(v: usize, to: usize) -> usize {
     v.div_ceil(to) * to
 }
 
+/// Where the last mapping was made; tried first by the next one (see `map_at_recent`).
+static RECENT: AtomicUsize = AtomicUsize::new(0);
+
 /// Maps `len` bytes of `fd` read-write shared at an `align`-aligned address, with MAP_SYNC if the
-/// kernel grants it. Returns the address and whether MAP_SYNC was granted, or an errno.
+/// kernel grants it (not asked when `try_sync` is false). Returns the address and whether
+/// MAP_SYNC was granted, or an errno.
 ///
 /// A PROT_NONE reservation of len + align is made first and the file is mapped over its aligned
 /// part with MAP_FIXED, so no other thread can take the chosen address in between.
-fn map_aligned(fd: &OwnedFd, len: usize, align: usize) -> Result<(*mut u8, bool), i32> {
+fn map_aligned(
+    fd: &OwnedFd,
+    len: usize,
+    align: usize,
+    try_sync: bool,
+) -> Result<(*mut u8, bool), i32> {
     let page = page_size();
     let map_len = round_up(len, page);
     let align = align.max(page);
     if let Some(hint) = crate::config::get().mmap_hint {
-        if let Some(found) = map_at_hint(fd, map_len, align, hint) {
+        if let Some(found) = map_at_hint(fd, map_len, align, hint, try_sync) {
             return Ok(found);
         }
+    }
+    if let Some(found) = map_at_recent(fd, map_len, align, try_sync) {
+        return Ok(found);
     }
     let reserve_len = map_len.checked_add(align).ok_or(libc::ENOMEM)?;
     // SAFETY: an anonymous PROT_NONE reservation touches no existing mapping.
@@ -461,7 +505,7 @@ fn map_aligned(fd: &OwnedFd, len: usize, align: usize) -> Result<(*mut u8, bool)
     }
     let start = reserve as usize;
     let aligned = round_up(start, align);
-    let result = map_fixed(fd, aligned, map_len);
+    let result = map_fixed(fd, aligned, map_len, try_sync);
     match result {
         Ok(map_sync) => {
             // Give back the parts of the reservation around the mapping.
@@ -475,6 +519,7 @@ fn map_aligned(fd: &OwnedFd, len: usize, align: usize) -> Result<(*mut u8, bool)
                     libc::munmap(end as *mut libc::c_void, start + reserve_len - end);
                 }
             }
+            RECENT.store(aligned, Ordering::Relaxed);
             Ok((aligned as *mut u8, map_sync))
         }
         Err(e) => {
@@ -485,18 +530,78 @@ fn map_aligned(fd: &OwnedFd, len: usize, align: usize) -> Result<(*mut u8, bool)
     }
 }
 
-/// Maps the file at exactly `addr` over our reservation: MAP_SYNC first, plain shared second.
-fn map_fixed(fd: &OwnedFd, addr: usize, len: usize) -> Result<bool, i32> {
-    let prot = libc::PROT_READ | libc::PROT_WRITE;
-    let sync_flags = libc::MAP_SHARED_VALIDATE | libc::MAP_SYNC | libc::MAP_FIXED;
-    // SAFETY: [addr, addr+len) lies in a reservation this call owns; MAP_FIXED replaces only it.
-    let p = unsafe { libc::mmap(addr as *mut _, len, prot, sync_flags, fd.as_raw_fd(), 0) };
-    if p != libc::MAP_FAILED {
-        return Ok(true);
+/// Maps the file where the previous mapping was made, if that range is free again and aligned
+/// (a file opened, unmapped and opened again, as pools are): one mmap instead of a
+/// reservation, a mapping over it and two trims (four syscalls, each several microseconds in
+/// a VM). Anything else falls back to the reservation.
+fn map_at_recent(
+    fd: &OwnedFd,
+    len: usize,
+    align: usize,
+    try_sync: bool,
+) -> Option<(*mut u8, bool)> {
+    let recent = RECENT.load(Ordering::Relaxed);
+    if recent == 0 || !recent.is_multiple_of(align) {
+        return None;
     }
-    let e = errno();
-    if e != libc::EOPNOTSUPP && e != libc::EINVAL {
-        return Err(e);
+    map_exactly_at(fd, recent, len, try_sync)
+}
+
+/// Maps the file at `addr` if that range is free: `addr` is passed as a hint, which the kernel
+/// follows when the range is free and never lets replace anything; a mapping placed elsewhere
+/// is given back. (Not MAP_FIXED_NOREPLACE: kernels before 6.x reject it together with
+/// MAP_SHARED_VALIDATE, which MAP_SYNC needs.)
+fn map_exactly_at(
+    fd: &OwnedFd,
+    addr: usize,
+    len: usize,
+    try_sync: bool,
+) -> Option<(*mut u8, bool)> {
+    addr.checked_add(len)?;
+    let prot = libc::PROT_READ | libc::PROT_WRITE;
+    let attempts: &[(c_int, bool)] = if try_sync {
+        &[
+            (libc::MAP_SHARED_VALIDATE | libc::MAP_SYNC, true),
+            (libc::MAP_SHARED, false),
+        ]
+    } else {
+        &[(libc::MAP_SHARED, false)]
+    };
+    for &(flags, sync) in attempts {
+        // SAFETY: without MAP_FIXED the address is only a hint: nothing is replaced.
+        let p = unsafe { libc::mmap(addr as *mut _, len, prot, flags, fd.as_raw_fd(), 0) };
+        if p == libc::MAP_FAILED {
+            if sync && matches!(errno(), libc::EOPNOTSUPP | libc::EINVAL) {
+                continue;
+            }
+            return None;
+        }
+        if p as usize != addr {
+            // SAFETY: p is the mapping just made and nobody else knows of it.
+            unsafe { libc::munmap(p, len) };
+            return None;
+        }
+        return Some((p as *mut u8, sync));
+    }
+    None
+}
+
+/// Maps the file at exactly `addr` over our reservation: MAP_SYNC first (if `try_sync`), plain
+/// shared second.
+fn map_fixed(fd: &OwnedFd, addr: usize, len: usize, try_sync: bool) -> Result<bool, i32> {
+    let prot = libc::PROT_READ | libc::PROT_WRITE;
+    if try_sync {
+        let sync_flags = libc::MAP_SHARED_VALIDATE | libc::MAP_SYNC | libc::MAP_FIXED;
+        // SAFETY: [addr, addr+len) lies in a reservation this call owns; MAP_FIXED replaces
+        // only it.
+        let p = unsafe { libc::mmap(addr as *mut _, len, prot, sync_flags, fd.as_raw_fd(), 0) };
+        if p != libc::MAP_FAILED {
+            return Ok(true);
+        }
+        let e = errno();
+        if e != libc::EOPNOTSUPP && e != libc::EINVAL {
+            return Err(e);
+        }
     }
     // SAFETY: as above.
     let p = unsafe {
@@ -516,8 +621,14 @@ fn map_fixed(fd: &OwnedFd, addr: usize, len: usize) -> Result<bool, i32> {
 }
 
 /// PMEM_MMAP_HINT: the first free `align`-aligned gap at or above `hint` (from
-/// /proc/self/maps), mapped with MAP_FIXED_NOREPLACE so a racing mapping is never replaced.
-fn map_at_hint(fd: &OwnedFd, len: usize, align: usize, hint: usize) -> Option<(*mut u8, bool)> {
+/// /proc/self/maps), mapped so that a racing mapping is never replaced.
+fn map_at_hint(
+    fd: &OwnedFd,
+    len: usize,
+    align: usize,
+    hint: usize,
+    try_sync: bool,
+) -> Option<(*mut u8, bool)> {
     let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
     let mut used: Vec<(usize, usize)> = maps
         .lines()
@@ -542,37 +653,7 @@ fn map_at_hint(fd: &OwnedFd, len: usize, align: usize, hint: usize) -> Option<(*
         }
         candidate = e.checked_next_multiple_of(align)?;
     }
-    candidate.checked_add(len)?;
-    let prot = libc::PROT_READ | libc::PROT_WRITE;
-    for (flags, sync) in [
-        (
-            libc::MAP_SHARED_VALIDATE | libc::MAP_SYNC | libc::MAP_FIXED_NOREPLACE,
-            true,
-        ),
-        (libc::MAP_SHARED | libc::MAP_FIXED_NOREPLACE, false),
-    ] {
-        // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
-        let p = unsafe { libc::mmap(candidate as *mut _, len, prot, flags, fd.as_raw_fd(), 0) };
-        if p == libc::MAP_FAILED {
-            continue;
-        }
-        if p.is_null() {
-            // SAFETY: p is the mapping just made (the kernel granted address 0); give it back.
-            unsafe { libc::munmap(p, len) };
-            return None;
-        }
-        if p as usize != candidate {
-            // A kernel that ignores MAP_FIXED_NOREPLACE took it as a hint: keep what we got.
-            crate::pmem_log!(
-                Warning,
-                "PMEM_MMAP_HINT: mapped at {:p}, not {:#x}",
-                p,
-                candidate
-            );
-        }
-        return Some((p as *mut u8, sync));
-    }
-    None
+    map_exactly_at(fd, candidate, len, try_sync)
 }
 
 /// Deregisters and unmaps. Errors come from munmap only.
@@ -591,4 +672,59 @@ pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     drop(ranges);
     crate::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, len: usize) -> CString {
+        let path = std::env::temp_dir().join(format!("pmem-map-{}-{name}", std::process::id()));
+        std::fs::write(&path, vec![0u8; 0]).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(len as u64).unwrap();
+        CString::new(path.as_os_str().as_bytes()).unwrap()
+    }
+
+    fn write_read(m: &Mapping, byte: u8) -> bool {
+        // SAFETY: the mapping is ours, len bytes long, read-write.
+        unsafe {
+            std::ptr::write_bytes(m.addr, byte, m.len);
+            *m.addr.add(m.len - 1) == byte
+        }
+    }
+
+    /// Reopening where the last mapping was, over a range still in use, and with another
+    /// alignment: every mapping is aligned, disjoint from the live ones, and works.
+    #[test]
+    fn recent_address_is_reused_only_when_free() {
+        let a = file("a", 4 << 20);
+        let b = file("b", 6 << 20);
+        let m1 = map_file(&a, 0, 0, 0).unwrap();
+        assert_eq!(m1.addr as usize % MIB2, 0);
+        let first = m1.addr as usize;
+        unmap(m1.addr, m1.len).unwrap();
+
+        // Free again: taken again, no reservation needed.
+        let m2 = map_file(&a, 0, 0, 0).unwrap();
+        assert_eq!(m2.addr as usize, first);
+        // Occupied: somewhere else, not overlapping.
+        let m3 = map_file(&b, 0, 0, 0).unwrap();
+        let (s2, e2) = (m2.addr as usize, m2.addr as usize + m2.len);
+        let (s3, e3) = (m3.addr as usize, m3.addr as usize + m3.len);
+        assert!(e3 <= s2 || e2 <= s3, "{s2:#x}-{e2:#x} vs {s3:#x}-{e3:#x}");
+        assert_eq!(s3 % MIB2, 0);
+        assert!(write_read(&m2, 1) && write_read(&m3, 2));
+        // SAFETY: m2 is mapped and len long.
+        assert_eq!(
+            unsafe { *m2.addr },
+            1,
+            "the second mapping left the first alone"
+        );
+        unmap(m2.addr, m2.len).unwrap();
+        unmap(m3.addr, m3.len).unwrap();
+        for p in [a, b] {
+            std::fs::remove_file(std::ffi::OsStr::from_bytes(p.as_bytes())).unwrap();
+        }
+    }
 }
