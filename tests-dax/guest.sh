@@ -116,6 +116,10 @@ fs_suite() {
 			sed "s/^/R $CFG $SECTION $lib /" >>"$OUT"
 	done
 	both fs "$pfx.dax" "$mnt/%L.pool" "$sync" 1
+	# a mapping placed by PMEM_MMAP_HINT still asks for (and gets) MAP_SYNC
+	ENVX=PMEM_MMAP_HINT=0x100000000000
+	both fs "$pfx.hint" "$mnt/%L.pool" "$sync" 1
+	ENVX=
 	umount "$mnt" || fact "ERROR: umount $mnt"
 	echo 3 >/proc/sys/vm/drop_caches
 	mount -t ext4 -o dax "$dev" "$mnt" || fact "ERROR: remount -o dax $dev"
