@@ -124,7 +124,12 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
 
     let kernels = choose_kernels(cpu, cfg);
     let movnt_threshold = cfg.movnt_threshold.unwrap_or(DEFAULT_MOVNT_THRESHOLD);
-    let stream_small_persists = cfg.movnt_threshold.is_none() && streams_small_persists(cpu);
+    // Only where a persisted copy can stream at all (not with PMEM_NO_MOVNT=1, nor when
+    // nothing is flushed: then ordinary stores are used, as in PMDK).
+    let stream_small_persists = cfg.movnt_threshold.is_none()
+        && streams_small_persists(cpu)
+        && !cfg.no_movnt
+        && !skip_flush;
     let threshold = if stream_small_persists {
         format!("threshold {movnt_threshold}, small persists streamed")
     } else {
@@ -303,5 +308,13 @@ mod tests {
         };
         let d = decide(&amd, &cfg, false);
         assert_eq!((d.movnt_threshold, d.stream_small_persists), (512, false));
+        // Nothing streams without non-temporal stores, or when nothing is flushed.
+        let cfg = Config {
+            no_movnt: true,
+            ..Default::default()
+        };
+        assert!(!decide(&amd, &cfg, false).stream_small_persists);
+        let d = decide(&amd, &Config::default(), true);
+        assert!(!d.stream_small_persists && !d.description.contains("streamed"));
     }
 }

@@ -73,10 +73,8 @@ fn size_and_dax(fd: &OwnedFd) -> Result<(u64, Option<bool>), Error> {
         )
     };
     if rc != 0 {
-        let e = errno();
-        if e != libc::ENOSYS {
-            return Err(Error::os(e, "statx"));
-        }
+        // Whatever the reason (a seccomp filter that knows only fstat answers EPERM), fstat
+        // still tells the size, as it does for PMDK.
         return Ok((fstat(fd)?.st_size as u64, None));
     }
     let dax_bit = libc::STATX_ATTR_DAX as u64;
@@ -462,7 +460,7 @@ fn round_up(v: usize, to: usize) -> usize {
     v.div_ceil(to) * to
 }
 
-/// Where the last mapping was made; tried first by the next one (see `map_at_recent`).
+/// Where `pmem_unmap` last freed a range; tried once by the next mapping (see `map_at_recent`).
 static RECENT: AtomicUsize = AtomicUsize::new(0);
 
 /// Maps `len` bytes of `fd` read-write shared at an `align`-aligned address, with MAP_SYNC if the
@@ -519,7 +517,6 @@ fn map_aligned(
                     libc::munmap(end as *mut libc::c_void, start + reserve_len - end);
                 }
             }
-            RECENT.store(aligned, Ordering::Relaxed);
             Ok((aligned as *mut u8, map_sync))
         }
         Err(e) => {
@@ -530,17 +527,18 @@ fn map_aligned(
     }
 }
 
-/// Maps the file where the previous mapping was made, if that range is free again and aligned
-/// (a file opened, unmapped and opened again, as pools are): one mmap instead of a
-/// reservation, a mapping over it and two trims (four syscalls, each several microseconds in
-/// a VM). Anything else falls back to the reservation.
+/// Maps the file where `pmem_unmap` last freed a range, if it is still free and aligned (a
+/// file opened, unmapped and opened again, as pools are): one mmap instead of a reservation,
+/// a mapping over it and two trims (four syscalls, each several microseconds in a VM).
+/// Anything else falls back to the reservation. The address is taken, so mappings made
+/// without unmaps in between (many pools open at once) never pay for a failed attempt.
 fn map_at_recent(
     fd: &OwnedFd,
     len: usize,
     align: usize,
     try_sync: bool,
 ) -> Option<(*mut u8, bool)> {
-    let recent = RECENT.load(Ordering::Relaxed);
+    let recent = RECENT.swap(0, Ordering::Relaxed);
     if recent == 0 || !recent.is_multiple_of(align) {
         return None;
     }
@@ -670,6 +668,7 @@ pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     ranges.remove(start, start.saturating_add(round_up(len, page_size())));
     registry::publish_count(&ranges);
     drop(ranges);
+    RECENT.store(start, Ordering::Relaxed);
     crate::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
     Ok(())
 }

@@ -73,9 +73,10 @@ pub fn device_dax_size(root: &str, major: u32, minor: u32) -> Option<u64> {
 /// since 5.10), else its region's (older kernels, where the device has a `device` link).
 pub fn device_dax_alignment(root: &str, major: u32, minor: u32) -> Option<u64> {
     let dir = char_dev_dir(root, major, minor);
+    let usable = |a: &u64| a.is_power_of_two();
     read_number(&dir.join("align"))
-        .or_else(|| read_number(&dir.join("device/align")))
-        .filter(|a| a.is_power_of_two())
+        .filter(usable)
+        .or_else(|| read_number(&dir.join("device/align")).filter(usable))
 }
 
 /// The `deep_flush` file of the region holding a device DAX, found from its sysfs path.

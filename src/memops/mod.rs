@@ -75,6 +75,14 @@ fn finish(d: &Dispatch, movnt: bool, flags: u32) {
 /// [dst, dst+len) valid for writes and [src, src+len) for reads; they may overlap.
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     let d = dispatch::get();
+    if len == 0 || std::ptr::eq(dst, src) {
+        // Nothing to move: PMDK stores nothing either (a concurrent writer's bytes stay), and
+        // still drains unless told not to.
+        if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
+            (d.drain)();
+        }
+        return;
+    }
     if flags & PMEM_F_MEM_NOFLUSH != 0 {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
         unsafe { (d.kernels.memmove_plain)(dst, src, len) };
