@@ -300,6 +300,24 @@ main(void)
 		free(hr);
 	}
 
+	/* moving a range onto itself (or nothing) stores nothing: a read-only page survives */
+	{
+		char *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		memset(ro, 0x3c, 4096);
+		mprotect(ro, 4096, PROT_READ);
+		unsigned fl[] = { 0, PMEM_F_MEM_NONTEMPORAL, PMEM_F_MEM_TEMPORAL,
+				  PMEM_F_MEM_NOFLUSH, PMEM_F_MEM_NODRAIN };
+		for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+			pmem_memmove(ro + 100, ro + 100, 1000, fl[i]);
+		pmem_memmove_persist(ro, ro, 4096);
+		pmem_memcpy_nodrain(ro + 1, ro + 1, 64);
+		pmem_memmove(ro + 5, ro + 9, 0, 0);
+		line("memmove_onto_itself_readonly", "survived=1 intact=%d",
+		     ro[0] == 0x3c && ro[4095] == 0x3c);
+		munmap(ro, 4096);
+	}
+
 	/* the whole area still equals the reference (no stray writes) */
 	line("area_intact", "%d", memcmp(Area, Ref, AREA) == 0);
 	line("unmap", "%d", pmem_unmap(Area, ml));
