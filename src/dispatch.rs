@@ -12,7 +12,8 @@ use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
 use crate::memops::{generic, FlushFn, MemKernels};
 
-/// PMDK's default `PMEM_MOVNT_THRESHOLD`, kept where a write-back is cheap (Intel).
+/// PMDK's default `PMEM_MOVNT_THRESHOLD` (on AMD it still rules NODRAIN copies and moves
+/// within shared lines, see `streams_small_persists`).
 pub const DEFAULT_MOVNT_THRESHOLD: usize = 256;
 
 /// Whether small persisted copies stream, whatever the threshold: yes on AMD Zen, where a

@@ -46,15 +46,30 @@
 #define STATX_ATTR_DAX 0x00200000
 #endif
 
-static void check(const char *name, const char *expected, const char *fmt, ...)
+static void vcheck(const char *base, const char *suffix, const char *expected, const char *fmt,
+		   va_list ap)
 {
 	char actual[256];
+	vsnprintf(actual, sizeof(actual), fmt, ap);
+	printf("CHECK %s%s %s %s\n", base, suffix, expected, actual);
+	fflush(stdout);
+}
+
+static void check(const char *name, const char *expected, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(actual, sizeof(actual), fmt, ap);
+	vcheck(name, "", expected, fmt, ap);
 	va_end(ap);
-	printf("CHECK %s %s %s\n", name, expected, actual);
-	fflush(stdout);
+}
+
+/* check() of the check named base + suffix ("fsdax.dax" + ".open") */
+static void checkp(const char *base, const char *suffix, const char *expected, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vcheck(base, suffix, expected, fmt, ap);
+	va_end(ap);
 }
 
 static void info(const char *key, const char *fmt, ...)
@@ -457,18 +472,17 @@ struct dfcase {
 static void df_run(void *arg)
 {
 	struct dfcase *c = arg;
-	char name[128];
+	char base[96];
 	size_t ml = 0;
 	int ip = -1;
+	snprintf(base, sizeof(base), "df.%s", c->variant);
 	void *a = pmem_map_file(D.path, 0, 0, 0, &ml, &ip);
-	snprintf(name, sizeof(name), "df.%s.map", c->variant);
-	check(name, "ok", "%s", map_str(a, errno));
+	checkp(base, ".map", "ok", "%s", map_str(a, errno));
 	if (!a)
 		return;
 	/* private mount namespace: the bind mounts vanish with this process */
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-		snprintf(name, sizeof(name), "df.%s.env", c->variant);
-		check(name, "ok", "unshare-%s", errname(errno));
+		checkp(base, ".env", "ok", "unshare-%s", errname(errno));
 		return;
 	}
 	const char *target = D.deep_flush;
@@ -494,8 +508,7 @@ static void df_run(void *arg)
 	if (setup == 0 && src && target && target[0])
 		setup = mount(src, target, NULL, MS_BIND, NULL);
 	if (setup != 0) {
-		snprintf(name, sizeof(name), "df.%s.env", c->variant);
-		check(name, "ok", "setup-%s", errname(errno));
+		checkp(base, ".env", "ok", "setup-%s", errname(errno));
 		return;
 	}
 	if (target)
@@ -531,13 +544,10 @@ static void df_run(void *arg)
 		if (*p == '\n') *p = '|';
 	for (char *p = after; *p; p++)
 		if (*p == '\n') *p = '|';
-	snprintf(name, sizeof(name), "df.%s", c->variant);
-	info(name, "watch %d opened %d wrote %d before '%s' after '%s'", wd, opened, wrote, before, after);
-	snprintf(name, sizeof(name), "df.%s.rc", c->variant);
-	check(name, "0", "%s", rc_str(rc, err));
+	info(base, "watch %d opened %d wrote %d before '%s' after '%s'", wd, opened, wrote, before, after);
+	checkp(base, ".rc", "0", "%s", rc_str(rc, err));
 	if (target && strcmp(c->expected_write, "-")) {
-		snprintf(name, sizeof(name), "df.%s.write", c->variant);
-		check(name, c->expected_write, "%s", wrote ? "write" : "nowrite");
+		checkp(base, ".write", c->expected_write, "%s", wrote ? "write" : "nowrite");
 	}
 	pmem_unmap(a, ml);
 }
@@ -598,7 +608,7 @@ struct fscase {
 static void fs_main(void *arg)
 {
 	struct fscase *c = arg;
-	char name[128], exp[8];
+	char exp[8];
 	size_t len = 4 << 20, ml = 0;
 	int ip = -1;
 	char newfile[PATH_MAX + 8];
@@ -607,29 +617,21 @@ static void fs_main(void *arg)
 	unlink(newfile);
 	errno = 0;
 	void *a = pmem_map_file(newfile, len, PMEM_FILE_CREATE, 0644, &ml, &ip);
-	snprintf(name, sizeof(name), "%s.create", c->prefix);
-	check(name, "ok", "%s", map_str(a, errno));
+	checkp(c->prefix, ".create", "ok", "%s", map_str(a, errno));
 	if (!a)
 		return;
-	snprintf(name, sizeof(name), "%s.create.is_pmem", c->prefix);
-	check(name, exp, "%d", ip);
-	snprintf(name, sizeof(name), "%s.is_pmem", c->prefix);
-	check(name, exp, "%d", pmem_is_pmem(a, ml));
-	snprintf(name, sizeof(name), "%s.is_pmem.len0", c->prefix);
-	check(name, "0", "%d", pmem_is_pmem(a, 0));
+	checkp(c->prefix, ".create.is_pmem", exp, "%d", ip);
+	checkp(c->prefix, ".is_pmem", exp, "%d", pmem_is_pmem(a, ml));
+	checkp(c->prefix, ".is_pmem.len0", "0", "%d", pmem_is_pmem(a, 0));
 	memset(a, 0x11, ml);
 	int rc = pmem_msync(a, 4096);
-	snprintf(name, sizeof(name), "%s.msync", c->prefix);
-	check(name, "0", "%s", rc_str(rc, errno));
+	checkp(c->prefix, ".msync", "0", "%s", rc_str(rc, errno));
 	rc = pmem_deep_persist(a, ml);
-	snprintf(name, sizeof(name), "%s.deep_persist", c->prefix);
-	check(name, "0", "%s", rc_str(rc, errno));
+	checkp(c->prefix, ".deep_persist", "0", "%s", rc_str(rc, errno));
 	rc = pmem_deep_drain((char *)a + 100, 5000);
-	snprintf(name, sizeof(name), "%s.deep_drain", c->prefix);
-	check(name, "0", "%s", rc_str(rc, errno));
+	checkp(c->prefix, ".deep_drain", "0", "%s", rc_str(rc, errno));
 	rc = pmem_unmap(a, ml);
-	snprintf(name, sizeof(name), "%s.unmap", c->prefix);
-	check(name, "0", "%s", rc_str(rc, errno));
+	checkp(c->prefix, ".unmap", "0", "%s", rc_str(rc, errno));
 
 	/* an existing file (written earlier through DAX, if there is one), len 0 */
 	ml = 0;
@@ -637,14 +639,11 @@ static void fs_main(void *arg)
 	const char *old = access(c->file, F_OK) == 0 ? c->file : newfile;
 	a = pmem_map_file(old, 0, 0, 0, &ml, &ip);
 	unlink(newfile);
-	snprintf(name, sizeof(name), "%s.open", c->prefix);
-	check(name, "ok", "%s", map_str(a, errno));
+	checkp(c->prefix, ".open", "ok", "%s", map_str(a, errno));
 	if (!a)
 		return;
-	snprintf(name, sizeof(name), "%s.open.is_pmem", c->prefix);
-	check(name, exp, "%d", ip);
-	snprintf(name, sizeof(name), "%s.open.aligned", c->prefix);
-	check(name, "1", "%d", (uintptr_t)a % (2 << 20) == 0);
+	checkp(c->prefix, ".open.is_pmem", exp, "%d", ip);
+	checkp(c->prefix, ".open.aligned", "1", "%d", (uintptr_t)a % (2 << 20) == 0);
 	pmem_unmap(a, ml);
 }
 
@@ -663,10 +662,8 @@ static void cmd_fs(const char *prefix, const char *file, const char *expect_sync
 	int dax = probe_dax(probe);
 	unlink(probe);
 	char name[128];
-	snprintf(name, sizeof(name), "%s.env.map_sync", prefix);
-	check(name, expect_sync, "%d", granted);
-	snprintf(name, sizeof(name), "%s.env.statx_dax", prefix);
-	check(name, expect_dax, "%d", dax);
+	checkp(prefix, ".env.map_sync", expect_sync, "%d", granted);
+	checkp(prefix, ".env.statx_dax", expect_dax, "%d", dax);
 	struct fscase c = {prefix, file, granted};
 	snprintf(name, sizeof(name), "%s.main", prefix);
 	group(name, fs_main, &c);

@@ -1,6 +1,6 @@
 //! One kernel shape, instantiated per instruction set (sse2.rs, avx2.rs, avx512.rs).
 //!
-//! `vector_kernels!` expands, inside a module, to the four `MemKernels` functions for a vector
+//! `vector_kernels!` expands, inside a module, to the six `MemKernels` functions for a vector
 //! width `VEC` and that ISA's load/store/stream/splat, all compiled with its target feature:
 //! * `memmove_nt` / `memset_nt`: MOVNTI edges up to the first and from the last cache-line
 //!   boundary (at least 8 bytes each) around a body of VEC-wide streaming stores, or MOVNTI
@@ -97,6 +97,26 @@ macro_rules! vector_kernels {
                     $storeu(d.add(e) as *mut $V, v);
                 }
                 $small_copy(d, s, e);
+            }
+        }
+
+        /// Streams `UNROLL_BYTES` from `s` to the line-aligned `d`: all loads, then all stores.
+        ///
+        /// # Safety
+        /// [s, s + UNROLL_BYTES) readable, [d, d + UNROLL_BYTES) writable and VEC-aligned.
+        #[target_feature(enable = $feature)]
+        #[inline]
+        unsafe fn stream_unrolled(d: *mut u8, s: *const u8) {
+            // SAFETY: every access lies in [0, UNROLL_BYTES) of the caller's ranges; the
+            // streamed addresses are VEC-aligned because d is.
+            unsafe {
+                let mut v = [$loadu(s as *const $V); UNROLL];
+                for (k, slot) in v.iter_mut().enumerate().skip(1) {
+                    *slot = $loadu(s.add(k * VEC) as *const $V);
+                }
+                for (k, x) in v.into_iter().enumerate() {
+                    $stream(d.add(k * VEC) as *mut $V, x);
+                }
             }
         }
 
@@ -270,13 +290,7 @@ macro_rules! vector_kernels {
                     // 1 MiB and more, where the hardware prefetcher keeps up by itself.
                     while i >= UNROLL_BYTES {
                         i -= UNROLL_BYTES;
-                        let mut v = [$loadu(s.add(i) as *const $V); UNROLL];
-                        for (k, slot) in v.iter_mut().enumerate().skip(1) {
-                            *slot = $loadu(s.add(i + k * VEC) as *const $V);
-                        }
-                        for (k, x) in v.into_iter().enumerate() {
-                            $stream(d.add(i + k * VEC) as *mut $V, x);
-                        }
+                        stream_unrolled(d.add(i), s.add(i));
                     }
                     while i > 0 {
                         i -= VEC;
@@ -293,13 +307,7 @@ macro_rules! vector_kernels {
                         if i + PREFETCH_AHEAD + UNROLL_BYTES <= body {
                             prefetch(s.add(i + PREFETCH_AHEAD), UNROLL_BYTES);
                         }
-                        let mut v = [$loadu(s.add(i) as *const $V); UNROLL];
-                        for (k, slot) in v.iter_mut().enumerate().skip(1) {
-                            *slot = $loadu(s.add(i + k * VEC) as *const $V);
-                        }
-                        for (k, x) in v.into_iter().enumerate() {
-                            $stream(d.add(i + k * VEC) as *mut $V, x);
-                        }
+                        stream_unrolled(d.add(i), s.add(i));
                         i += UNROLL_BYTES;
                     }
                     while i < body {
