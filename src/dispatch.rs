@@ -7,6 +7,8 @@
 
 use std::sync::OnceLock;
 
+#[cfg(test)]
+use crate::arch::x86_64::avx2::wide64;
 use crate::arch::x86_64::cpu::CpuFeatures;
 use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
@@ -87,6 +89,8 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
         "avx512f" => Some(AVX512_KERNELS),
         "avx2" => Some(AVX2_KERNELS),
         "sse2" => Some(SSE2_KERNELS),
+        #[cfg(test)]
+        "avx512-shape-on-avx2" => Some(kernels_of!(wide64, "avx512-shape-on-avx2")),
         "generic" => Some(MemKernels {
             name: "generic",
             memmove_nt: generic::memmove_temporal,

@@ -33,6 +33,7 @@ fn available_kernels() -> Vec<MemKernels> {
     let mut names = vec!["generic", "sse2"];
     if cpu.avx2 {
         names.push("avx2");
+        names.push("avx512-shape-on-avx2");
     }
     if cpu.avx512f {
         names.push("avx512f");
