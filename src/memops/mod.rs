@@ -73,6 +73,9 @@ fn finish(d: &Dispatch, movnt: bool, flags: u32) {
 
 /// # Safety
 /// [dst, dst+len) valid for writes and [src, src+len) for reads; they may overlap.
+// Inlined into each exported entry point: one call layer less was 10-20% of a short
+// NODRAIN copy (64 B: 0.93x to 1.08-1.13x PMDK).
+#[inline(always)]
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     let d = dispatch::get();
     if len == 0 || std::ptr::eq(dst, src) {
@@ -106,6 +109,7 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
 
 /// # Safety
 /// [dst, dst+len) valid for writes.
+#[inline(always)]
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
     let d = dispatch::get();
     if flags & PMEM_F_MEM_NOFLUSH != 0 {

@@ -199,6 +199,30 @@ fn every_kernel_small_sizes_every_alignment() {
     }
 }
 
+/// Whole lines at a line-aligned destination (the kernels' direct path up to 1 KiB and the
+/// split beyond it), every source misalignment class.
+#[test]
+fn every_kernel_whole_lines() {
+    for k in available_kernels() {
+        for mode in MODES {
+            for len in (64..=2112).step_by(64) {
+                for smis in [0, 1, 8, 32, 63] {
+                    check_copy(
+                        &k,
+                        mode,
+                        flush::flush_none,
+                        len,
+                        0,
+                        smis,
+                        (len + smis) as u64,
+                    );
+                }
+                check_set(&k, mode, len, 0, len as u8);
+            }
+        }
+    }
+}
+
 /// Overlapping moves around the small-copy and streamed-edge boundaries, every short distance.
 #[test]
 fn every_kernel_small_overlaps() {
