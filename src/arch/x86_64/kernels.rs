@@ -3,9 +3,10 @@
 //! `vector_kernels!` expands, inside a module, to the six `MemKernels` functions for a vector
 //! width `VEC` and that ISA's load/store/stream/splat, all compiled with its target feature:
 //! * `memmove_nt` / `memset_nt`: MOVNTI edges up to the first and from the last cache-line
-//!   boundary (at least 8 bytes each) around a body of VEC-wide streaming stores, or MOVNTI
+//!   boundary (at least 4 bytes each) around a body of VEC-wide streaming stores, or MOVNTI
 //!   streams only when the range is too short for that; nothing is stored temporally except
-//!   a whole range of 1-3 bytes (flushed); no fence;
+//!   a whole range of 1-3 bytes, and a move's edge whose line holds source bytes (both
+//!   flushed); no fence;
 //! * `memmove_temporal` / `memset_temporal`: up to 8 vectors at once (all loads first), above
 //!   that vector loads/stores in blocks of `BLOCK` bytes, each block flushed right after it is
 //!   written, while its lines are still in cache;
@@ -251,12 +252,14 @@ macro_rules! vector_kernels {
         }
 
         /// Splits a streamed range into MOVNTI edges up to the first and from the last
-        /// cache-line boundary, each grown by a line when it would be 1-7 bytes (MOVNTI is
-        /// 8 bytes wide), around a body of whole lines for the vector streams (twice the
-        /// throughput of MOVNTI). None when the range is too short for that split.
+        /// cache-line boundary around a body of whole lines for the vector streams (twice the
+        /// throughput of MOVNTI). An edge of 1-3 bytes is grown by a line (MOVNTI is at least
+        /// 4 bytes wide); one of 4-7 bytes is two 4-byte MOVNTIs in its own line, not eight
+        /// 8-byte ones over a grown edge, one of them split across two lines (that cost
+        /// misaligned 64 KiB copies 6%). None when the range is too short for that split.
         #[inline(always)]
         fn split_edges(dst: *const u8, len: usize) -> Option<(usize, usize, usize)> {
-            let grow = |n: usize| if n != 0 && n < 8 { n + LINE } else { n };
+            let grow = |n: usize| if n != 0 && n < 4 { n + LINE } else { n };
             let head = grow((LINE - dst as usize % LINE) % LINE);
             let rest = len.checked_sub(head)?;
             let tail = grow(rest % LINE);
@@ -340,15 +343,45 @@ macro_rules! vector_kernels {
                     }
                     return;
                 };
+                // An edge whose lines hold source bytes is in the cache by the time it is
+                // written (this call loaded them): ordinary stores and a write-back there, as
+                // streaming into a cached line is the slow case. At most 67 bytes, so one
+                // all-loads-first copy, overlap-safe.
+                let (lo, hi) = (src as usize, (src as usize).saturating_add(len));
+                let holds_source = |at: *mut u8, n: usize| {
+                    let line = at as usize & !(LINE - 1);
+                    n != 0 && lo < at as usize + n && hi > line
+                };
                 let (d, s) = (dst.add(head), src.add(head));
+                let (dt, st) = (d.add(body), s.add(body));
                 if backward {
-                    stream_copy_bwd(d.add(body), s.add(body), tail, flush);
+                    if holds_source(dt, tail) {
+                        copy_upto_8vec(dt, st, tail);
+                        flush(dt, tail);
+                    } else {
+                        stream_copy_bwd(dt, st, tail, flush);
+                    }
                     stream_lines_bwd(d, s, body);
-                    stream_copy_bwd(dst, src, head, flush);
+                    if holds_source(dst, head) {
+                        copy_upto_8vec(dst, src, head);
+                        flush(dst, head);
+                    } else {
+                        stream_copy_bwd(dst, src, head, flush);
+                    }
                 } else {
-                    stream_copy_fwd(dst, src, head, flush);
+                    if holds_source(dst, head) {
+                        copy_upto_8vec(dst, src, head);
+                        flush(dst, head);
+                    } else {
+                        stream_copy_fwd(dst, src, head, flush);
+                    }
                     stream_lines_fwd::<true>(d, s, body);
-                    stream_copy_fwd(d.add(body), s.add(body), tail, flush);
+                    if holds_source(dt, tail) {
+                        copy_upto_8vec(dt, st, tail);
+                        flush(dt, tail);
+                    } else {
+                        stream_copy_fwd(dt, st, tail, flush);
+                    }
                 }
             }
         }
