@@ -418,29 +418,41 @@ macro_rules! vector_kernels {
         #[target_feature(enable = $feature)]
         pub unsafe fn memset_nt(dst: *mut u8, c: u8, len: usize, flush: FlushFn) {
             use $crate::arch::x86_64::small::stream_fill;
+            let $c = c;
+            let v = $splat;
+            // Fills n bytes of whole lines at the line-aligned d with streams.
+            let fill_lines = |d: *mut u8, n: usize| {
+                let mut i = 0;
+                // SAFETY: every stream lies in [0, n) of the caller's range and is
+                // VEC-aligned because d is.
+                unsafe {
+                    while i + 4 * VEC <= n {
+                        $stream(d.add(i) as *mut $V, v);
+                        $stream(d.add(i + VEC) as *mut $V, v);
+                        $stream(d.add(i + 2 * VEC) as *mut $V, v);
+                        $stream(d.add(i + 3 * VEC) as *mut $V, v);
+                        i += 4 * VEC;
+                    }
+                    while i < n {
+                        $stream(d.add(i) as *mut $V, v);
+                        i += VEC;
+                    }
+                }
+            };
+            if (dst as usize | len) % LINE == 0 {
+                // Whole lines at a line boundary: no edges to work out (as in memmove_nt).
+                fill_lines(dst, len);
+                return;
+            }
             // SAFETY: head + body + tail == len; the body is line-aligned for the streams.
             unsafe {
                 let Some((head, body, tail)) = split_edges(dst, len) else {
                     stream_fill(dst, c, len, flush);
                     return;
                 };
-                let $c = c;
-                let v = $splat;
                 stream_fill(dst, c, head, flush);
-                let d = dst.add(head);
-                let mut i = 0;
-                while i + 4 * VEC <= body {
-                    $stream(d.add(i) as *mut $V, v);
-                    $stream(d.add(i + VEC) as *mut $V, v);
-                    $stream(d.add(i + 2 * VEC) as *mut $V, v);
-                    $stream(d.add(i + 3 * VEC) as *mut $V, v);
-                    i += 4 * VEC;
-                }
-                while i < body {
-                    $stream(d.add(i) as *mut $V, v);
-                    i += VEC;
-                }
-                stream_fill(d.add(body), c, tail, flush);
+                fill_lines(dst.add(head), body);
+                stream_fill(dst.add(head + body), c, tail, flush);
             }
         }
     };
