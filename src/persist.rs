@@ -35,6 +35,10 @@ fn page_size() -> usize {
 }
 
 /// msync over the pages covering [addr, addr+len).
+// Inlined up to pmem_msync: with the kernel's return-stack clearing on syscall exit, every
+// frame between the caller and msync costs a mispredicted return (one more made pmem_msync
+// 2-3% slower than PMDK's).
+#[inline(always)]
 fn msync_pages(addr: usize, len: usize, flags: libc::c_int) -> Result<(), Error> {
     let start = addr & !(page_size() - 1);
     let total = len + (addr - start);
@@ -48,6 +52,7 @@ fn msync_pages(addr: usize, len: usize, flags: libc::c_int) -> Result<(), Error>
 /// pmem_msync: msync(MS_SYNC) from the page holding `addr` to `addr + len`. As in PMDK, even
 /// len 0 syncs the bytes between the page start and `addr` when `addr` is not page-aligned
 /// (so it fails, like PMDK, on device DAX or where nothing is mapped).
+#[inline(always)]
 pub fn msync(addr: *const u8, len: usize) -> Result<(), Error> {
     msync_pages(addr as usize, len, libc::MS_SYNC)
 }
