@@ -376,8 +376,9 @@ macro_rules! vector_kernels {
                 // all-loads-first copy, overlap-safe.
                 let (lo, hi) = (src as usize, (src as usize).saturating_add(len));
                 let holds_source = |at: *mut u8, n: usize| {
-                    let line = at as usize & !(LINE - 1);
-                    n != 0 && lo < at as usize + n && hi > line
+                    let first_line = at as usize & !(LINE - 1);
+                    let lines_end = (at as usize + n).next_multiple_of(LINE);
+                    n != 0 && lo < lines_end && hi > first_line
                 };
                 let (d, s) = (dst.add(head), src.add(head));
                 let (dt, st) = (d.add(body), s.add(body));
