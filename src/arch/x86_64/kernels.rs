@@ -110,14 +110,15 @@ macro_rules! vector_kernels {
             // SAFETY: as in copy_fwd, mirrored.
             unsafe {
                 while e >= GROUP * VEC {
-                    e -= GROUP * VEC;
-                    let mut v = [$loadu(s.add(e) as *const $V); GROUP];
+                    // Descending inside the group as well (see stream_unrolled).
+                    let mut v = [$loadu(s.add(e - VEC) as *const $V); GROUP];
                     for (k, slot) in v.iter_mut().enumerate().skip(1) {
-                        *slot = $loadu(s.add(e + k * VEC) as *const $V);
+                        *slot = $loadu(s.add(e - (k + 1) * VEC) as *const $V);
                     }
                     for (k, x) in v.into_iter().enumerate() {
-                        $storeu(d.add(e + k * VEC) as *mut $V, x);
+                        $storeu(d.add(e - (k + 1) * VEC) as *mut $V, x);
                     }
+                    e -= GROUP * VEC;
                 }
                 while e >= VEC {
                     e -= VEC;
