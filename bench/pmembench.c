@@ -1468,8 +1468,10 @@ int main(int argc, char **argv)
 		for (int i = 0; i < ncs; i++)
 			ADD("memset_persist", K_MEMSET_PERSIST, copy_sizes[i], m, 0);
 	for (int f = 0; f < 4; f++)
-		for (int i = 0; i < ncs; i++)
-			ADD(cflag_names[f], K_MEMCPY_FLAGS, copy_sizes[i], 0, cflags[f]);
+		for (int m = 0; m < 2; m++)
+			for (int i = 0; i < ncs; i++)
+				ADD(cflag_names[f], K_MEMCPY_FLAGS, copy_sizes[i], m,
+				    cflags[f]);
 	for (int i = 0; i < ncs; i++)
 		ADD("persist dirty", K_PERSIST, copy_sizes[i], 0, 0);
 	for (int i = 0; i < ncs; i++)

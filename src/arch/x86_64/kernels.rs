@@ -19,6 +19,31 @@
 /// while the next ones are copied (4 KiB blocks ran 4 KiB copies at 0.85-0.9x PMDK).
 pub(crate) const BLOCK: usize = 256;
 
+const LINE: usize = super::flush::CACHELINE;
+
+/// The end (an offset from `dst`) of the temporal block that starts at offset `start`: at most
+/// `BLOCK` bytes, and on a cache-line boundary of the destination unless it is `len`. A block
+/// that ended inside a line would have that line written back and then written again by the
+/// next block, which must fetch it again: a 64 KiB `TEMPORAL` copy at dst+7 took 50 us
+/// that way, against 4.2 us for PMDK.
+#[inline(always)]
+pub(crate) fn block_end(dst: *const u8, start: usize, len: usize) -> usize {
+    let a = dst as usize;
+    // BLOCK > LINE, so the rounded-down end still lies beyond start.
+    ((a + start + BLOCK) & !(LINE - 1)).wrapping_sub(a).min(len)
+}
+
+/// The start of the temporal block that ends at offset `end`, copying backwards: the mirror of
+/// `block_end` (a line boundary of the destination, or 0).
+#[inline(always)]
+pub(crate) fn block_start(dst: *const u8, end: usize) -> usize {
+    let a = dst as usize;
+    (a + end)
+        .saturating_sub(BLOCK)
+        .next_multiple_of(LINE)
+        .saturating_sub(a)
+}
+
 macro_rules! vector_kernels {
     (
         feature = $feature:literal,
@@ -31,7 +56,7 @@ macro_rules! vector_kernels {
         small_copy = $small_copy:path,
         small_fill = $small_fill:path $(,)?
     ) => {
-        use $crate::arch::x86_64::kernels::BLOCK;
+        use $crate::arch::x86_64::kernels::{block_end, block_start};
         use $crate::memops::generic::must_copy_backward;
         use $crate::memops::FlushFn;
 
@@ -257,7 +282,7 @@ macro_rules! vector_kernels {
                 } else if must_copy_backward(dst, src, len) {
                     let mut end = len;
                     while end > 0 {
-                        let start = end.saturating_sub(BLOCK);
+                        let start = block_start(dst, end);
                         copy_bwd::<1>(dst.add(start), src.add(start), end - start);
                         flush(dst.add(start), end - start);
                         end = start;
@@ -265,10 +290,10 @@ macro_rules! vector_kernels {
                 } else {
                     let mut start = 0;
                     while start < len {
-                        let n = BLOCK.min(len - start);
-                        copy_fwd::<1>(dst.add(start), src.add(start), n);
-                        flush(dst.add(start), n);
-                        start += n;
+                        let end = block_end(dst, start, len);
+                        copy_fwd::<1>(dst.add(start), src.add(start), end - start);
+                        flush(dst.add(start), end - start);
+                        start = end;
                     }
                 }
             }
@@ -282,10 +307,10 @@ macro_rules! vector_kernels {
             unsafe {
                 let mut start = 0;
                 while start < len {
-                    let n = BLOCK.min(len - start);
-                    fill_any(dst.add(start), c, n);
-                    flush(dst.add(start), n);
-                    start += n;
+                    let end = block_end(dst, start, len);
+                    fill_any(dst.add(start), c, end - start);
+                    flush(dst.add(start), end - start);
+                    start = end;
                 }
             }
         }
@@ -472,3 +497,33 @@ macro_rules! vector_kernels {
 }
 
 pub(crate) use vector_kernels;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Temporal blocks tile [0, len) in order, each at most BLOCK bytes, every inner boundary
+    /// on a destination line boundary, for every misalignment, both directions.
+    #[test]
+    fn temporal_blocks_end_on_lines() {
+        for mis in 0..LINE {
+            let dst = (0x10_0000 + mis) as *const u8;
+            for len in [1, 63, 64, 255, 256, 257, 300, 1000, 4096, 4103] {
+                let mut start = 0;
+                while start < len {
+                    let end = block_end(dst, start, len);
+                    assert!(end > start && end - start <= BLOCK);
+                    assert!(end == len || (dst as usize + end).is_multiple_of(LINE));
+                    start = end;
+                }
+                let mut end = len;
+                while end > 0 {
+                    let start = block_start(dst, end);
+                    assert!(end > start && end - start <= BLOCK, "{mis} {len} {end}");
+                    assert!(start == 0 || (dst as usize + start).is_multiple_of(LINE));
+                    end = start;
+                }
+            }
+        }
+    }
+}
