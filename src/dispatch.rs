@@ -93,8 +93,8 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
         "avx512-shape-on-avx2" => Some(kernels_of!(wide64, "avx512-shape-on-avx2")),
         "generic" => Some(MemKernels {
             name: "generic",
-            memmove_nt: generic::memmove_temporal,
-            memset_nt: generic::memset_temporal,
+            memmove_nt: generic::memmove_nt,
+            memset_nt: generic::memset_nt,
             memmove_temporal: generic::memmove_temporal,
             memset_temporal: generic::memset_temporal,
             memmove_plain: generic::copy,

@@ -7,7 +7,7 @@
 
 use std::ptr::{read_unaligned, write_unaligned};
 
-use super::FlushFn;
+use super::{Edges, FlushFn};
 
 /// memmove semantics for [dst, dst+len) <- [src, src+len), ascending addresses.
 ///
@@ -119,4 +119,21 @@ pub unsafe fn memset_temporal(dst: *mut u8, c: u8, len: usize, flush: FlushFn) {
         fill(dst, c, len);
         flush(dst, len);
     }
+}
+
+/// The portable "non-temporal" kernel: there is no portable streaming store, so the temporal
+/// one (every edge is then written through the cache).
+///
+/// # Safety
+/// As `memmove_temporal`.
+pub unsafe fn memmove_nt(dst: *mut u8, src: *const u8, len: usize, flush: FlushFn, _: Edges) {
+    // SAFETY: forwarded.
+    unsafe { memmove_temporal(dst, src, len, flush) }
+}
+
+/// # Safety
+/// As `memset_temporal`.
+pub unsafe fn memset_nt(dst: *mut u8, c: u8, len: usize, flush: FlushFn, _: Edges) {
+    // SAFETY: forwarded.
+    unsafe { memset_temporal(dst, c, len, flush) }
 }

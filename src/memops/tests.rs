@@ -57,17 +57,20 @@ fn flushers() -> Vec<FlushFn> {
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
     Nt,
+    /// Non-temporal with edges written through the cache (`NODRAIN`).
+    NtCachedEdges,
     Temporal,
     Plain,
 }
-const MODES: [Mode; 3] = [Mode::Nt, Mode::Temporal, Mode::Plain];
+const MODES: [Mode; 4] = [Mode::Nt, Mode::NtCachedEdges, Mode::Temporal, Mode::Plain];
 
 /// # Safety
 /// As the kernels'.
 unsafe fn run_move(k: &MemKernels, mode: Mode, d: *mut u8, s: *const u8, len: usize, f: FlushFn) {
     unsafe {
         match mode {
-            Mode::Nt => (k.memmove_nt)(d, s, len, f),
+            Mode::Nt => (k.memmove_nt)(d, s, len, f, Edges::Stream),
+            Mode::NtCachedEdges => (k.memmove_nt)(d, s, len, f, Edges::Cached),
             Mode::Temporal => (k.memmove_temporal)(d, s, len, f),
             Mode::Plain => (k.memmove_plain)(d, s, len),
         }
@@ -154,7 +157,8 @@ fn check_set(k: &MemKernels, mode: Mode, len: usize, dmis: usize, c: u8) {
     unsafe {
         let d = dst.as_mut_ptr().add(off);
         match mode {
-            Mode::Nt => (k.memset_nt)(d, c, len, flush::flush_clflush),
+            Mode::Nt => (k.memset_nt)(d, c, len, flush::flush_clflush, Edges::Stream),
+            Mode::NtCachedEdges => (k.memset_nt)(d, c, len, flush::flush_clflush, Edges::Cached),
             Mode::Temporal => (k.memset_temporal)(d, c, len, flush::flush_clflush),
             Mode::Plain => (k.memset_plain)(d, c, len),
         }
@@ -245,7 +249,7 @@ fn every_kernel_random_sizes_and_overlaps() {
     let fl = flushers();
     for k in available_kernels() {
         for round in 0..300 {
-            let mode = MODES[round % 3];
+            let mode = MODES[round % MODES.len()];
             let len = r.len(8 << 20);
             let (dmis, smis) = (r.below(64), r.below(64));
             let f = fl[r.below(fl.len())];

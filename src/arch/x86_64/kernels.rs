@@ -58,7 +58,7 @@ macro_rules! vector_kernels {
     ) => {
         use $crate::arch::x86_64::kernels::{block_end, block_start};
         use $crate::memops::generic::must_copy_backward;
-        use $crate::memops::FlushFn;
+        use $crate::memops::{Edges, FlushFn};
 
         const VEC: usize = $vec;
 
@@ -385,7 +385,13 @@ macro_rules! vector_kernels {
         /// # Safety
         /// Both ranges valid (may overlap); the CPU has the target feature.
         #[target_feature(enable = $feature)]
-        pub unsafe fn memmove_nt(dst: *mut u8, src: *const u8, len: usize, flush: FlushFn) {
+        pub unsafe fn memmove_nt(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            flush: FlushFn,
+            edges: Edges,
+        ) {
             use $crate::arch::x86_64::small::{stream_copy_bwd, stream_copy_fwd};
             let backward = must_copy_backward(dst, src, len);
             // SAFETY: head + body + tail == len. Ascending order is overlap-safe for dst <= src
@@ -399,23 +405,28 @@ macro_rules! vector_kernels {
                     stream_lines_fwd::<false>(dst, src, len);
                     return;
                 }
+                let cached_edges = edges == Edges::Cached;
                 let Some((head, body, tail)) = split_edges(dst, len) else {
-                    if backward {
+                    // Within a line or two (at most 67 bytes): all of it is an edge.
+                    if cached_edges {
+                        copy_upto_8vec(dst, src, len);
+                        flush(dst, len);
+                    } else if backward {
                         stream_copy_bwd(dst, src, len, flush);
                     } else {
                         stream_copy_fwd(dst, src, len, flush);
                     }
                     return;
                 };
-                // An edge whose lines hold source bytes is in the cache by the time it is
-                // written (this call loaded them): ordinary stores and a write-back there, as
-                // streaming into a cached line is the slow case. At most 67 bytes, so one
-                // all-loads-first copy, overlap-safe.
+                // Edges written through the cache: all of them for `Edges::Cached`, and any
+                // whose lines hold source bytes, as those are in the cache by the time they
+                // are written (this call loaded them) and streaming into a cached line is the
+                // slow case. At most 67 bytes, so one all-loads-first copy, overlap-safe.
                 let (lo, hi) = (src as usize, (src as usize).saturating_add(len));
                 let holds_source = |at: *mut u8, n: usize| {
                     let first_line = at as usize & !(LINE - 1);
                     let lines_end = (at as usize + n).next_multiple_of(LINE);
-                    n != 0 && lo < lines_end && hi > first_line
+                    n != 0 && (cached_edges || lo < lines_end && hi > first_line)
                 };
                 let (d, s) = (dst.add(head), src.add(head));
                 let (dt, st) = (d.add(body), s.add(body));
@@ -454,7 +465,7 @@ macro_rules! vector_kernels {
         /// # Safety
         /// The range is valid for writes; the CPU has the target feature.
         #[target_feature(enable = $feature)]
-        pub unsafe fn memset_nt(dst: *mut u8, c: u8, len: usize, flush: FlushFn) {
+        pub unsafe fn memset_nt(dst: *mut u8, c: u8, len: usize, flush: FlushFn, edges: Edges) {
             use $crate::arch::x86_64::small::stream_fill;
             let $c = c;
             let v = $splat;
@@ -482,15 +493,36 @@ macro_rules! vector_kernels {
                 fill_lines(dst, len);
                 return;
             }
+            // Edges as `edges` says (see memmove_nt), each at most 67 bytes. Written out, not
+            // a closure: the closure was not inlined.
+            let cached_edges = edges == Edges::Cached;
             // SAFETY: head + body + tail == len; the body is line-aligned for the streams.
             unsafe {
                 let Some((head, body, tail)) = split_edges(dst, len) else {
-                    stream_fill(dst, c, len, flush);
+                    if cached_edges && len != 0 {
+                        fill_any(dst, c, len);
+                        flush(dst, len);
+                    } else {
+                        stream_fill(dst, c, len, flush);
+                    }
                     return;
                 };
-                stream_fill(dst, c, head, flush);
-                fill_lines(dst.add(head), body);
-                stream_fill(dst.add(head + body), c, tail, flush);
+                let dt = dst.add(head + body);
+                if cached_edges {
+                    if head != 0 {
+                        fill_any(dst, c, head);
+                        flush(dst, head);
+                    }
+                    fill_lines(dst.add(head), body);
+                    if tail != 0 {
+                        fill_any(dt, c, tail);
+                        flush(dt, tail);
+                    }
+                } else {
+                    stream_fill(dst, c, head, flush);
+                    fill_lines(dst.add(head), body);
+                    stream_fill(dt, c, tail, flush);
+                }
             }
         }
     };
