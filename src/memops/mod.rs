@@ -33,8 +33,8 @@ pub enum Edges {
 }
 
 /// One instruction set's kernels. The NT kernels flush the bytes they store temporally (a
-/// range of 1-3 bytes, and edges as `Edges` says) with the given function and end without a
-/// fence; the temporal ones flush everything they wrote; the plain ones flush nothing.
+/// range of 1-3 bytes, edges as `Edges` says, and an overlapping move's edges in lines it
+/// loaded) with the given function and end without a fence; the temporal ones flush everything they wrote; the plain ones flush nothing.
 #[derive(Clone, Copy)]
 pub struct MemKernels {
     pub name: &'static str,

@@ -5,8 +5,8 @@
 //! * `memmove_nt` / `memset_nt`: MOVNTI edges up to the first and from the last cache-line
 //!   boundary (at least 4 bytes each) around a body of VEC-wide streaming stores, or MOVNTI
 //!   streams only when the range is too short for that; nothing is stored temporally except
-//!   a whole range of 1-3 bytes, and a move's edge whose line holds source bytes (both
-//!   flushed); no fence;
+//!   a whole range of 1-3 bytes, a move's edge whose lines hold source bytes, and every edge
+//!   when the caller asks for `Edges::Cached` (all of them flushed); no fence;
 //! * `memmove_temporal` / `memset_temporal`: up to 8 vectors at once (all loads first), above
 //!   that vector loads/stores in blocks of `BLOCK` bytes, each block flushed right after it is
 //!   written, while its lines are still in cache;
@@ -17,7 +17,7 @@
 
 /// Bytes copied between two flush calls in the temporal kernels: four lines, written back
 /// while the next ones are copied (4 KiB blocks ran 4 KiB copies at 0.85-0.9x PMDK).
-pub(crate) const BLOCK: usize = 256;
+const BLOCK: usize = 256;
 
 const LINE: usize = super::flush::CACHELINE;
 
@@ -423,7 +423,9 @@ macro_rules! vector_kernels {
                 // are written (this call loaded them) and streaming into a cached line is the
                 // slow case. At most 67 bytes, so one all-loads-first copy, overlap-safe.
                 let (lo, hi) = (src as usize, (src as usize).saturating_add(len));
-                let holds_source = |at: *mut u8, n: usize| {
+                // Written out four times below: as one closure (an `edge` helper) the compiler
+                // kept it out of line, which cost misaligned 4 KiB copies 3-8%.
+                let through_cache = |at: *mut u8, n: usize| {
                     let first_line = at as usize & !(LINE - 1);
                     let lines_end = (at as usize + n).next_multiple_of(LINE);
                     n != 0 && (cached_edges || lo < lines_end && hi > first_line)
@@ -431,28 +433,28 @@ macro_rules! vector_kernels {
                 let (d, s) = (dst.add(head), src.add(head));
                 let (dt, st) = (d.add(body), s.add(body));
                 if backward {
-                    if holds_source(dt, tail) {
+                    if through_cache(dt, tail) {
                         copy_upto_8vec(dt, st, tail);
                         flush(dt, tail);
                     } else {
                         stream_copy_bwd(dt, st, tail, flush);
                     }
                     stream_lines_bwd(d, s, body);
-                    if holds_source(dst, head) {
+                    if through_cache(dst, head) {
                         copy_upto_8vec(dst, src, head);
                         flush(dst, head);
                     } else {
                         stream_copy_bwd(dst, src, head, flush);
                     }
                 } else {
-                    if holds_source(dst, head) {
+                    if through_cache(dst, head) {
                         copy_upto_8vec(dst, src, head);
                         flush(dst, head);
                     } else {
                         stream_copy_fwd(dst, src, head, flush);
                     }
                     stream_lines_fwd::<true>(d, s, body);
-                    if holds_source(dt, tail) {
+                    if through_cache(dt, tail) {
                         copy_upto_8vec(dt, st, tail);
                         flush(dt, tail);
                     } else {
