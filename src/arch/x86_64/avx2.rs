@@ -1,7 +1,8 @@
 //! AVX2 kernels: 32-byte vectors.
 
 use std::arch::x86_64::{
-    __m256i, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_storeu_si256, _mm256_stream_si256,
+    __m256i, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_store_si256, _mm256_storeu_si256,
+    _mm256_stream_si256,
 };
 
 use super::small::{copy_le32, fill_le32};
@@ -50,6 +51,7 @@ super::kernels::vector_kernels! {
     vector = __m256i,
     loadu = _mm256_loadu_si256,
     storeu = _mm256_storeu_si256,
+    store = _mm256_store_si256,
     stream = _mm256_stream_si256,
     splat = |c| _mm256_set1_epi8(c as i8),
     small_copy = copy_le32,
@@ -90,6 +92,19 @@ pub mod wide64 {
         }
     }
 
+    /// Like `_mm512_store_si512`, demands 64-byte alignment.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn store(p: *mut Pair, v: Pair) {
+        assert_eq!(
+            p as usize % 64,
+            0,
+            "64-byte aligned store at an unaligned address"
+        );
+        // SAFETY: the caller's 64 bytes at p are writable.
+        unsafe { storeu(p, v) }
+    }
+
     /// Like `_mm512_stream_si512`, demands 64-byte alignment.
     #[target_feature(enable = "avx2")]
     #[inline]
@@ -109,6 +124,7 @@ pub mod wide64 {
         vector = Pair,
         loadu = loadu,
         storeu = storeu,
+        store = store,
         stream = stream,
         splat = |c| Pair(_mm256_set1_epi8(c as i8), _mm256_set1_epi8(c as i8)),
         small_copy = copy_le64,
