@@ -6,7 +6,9 @@
 //! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below (always ordinary
 //!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does); on CPUs where
 //!   that is faster (`stream_small_persists`), a drained copy streams at every size unless its
-//!   source shares cache lines with the destination;
+//!   source shares cache lines with the destination; a move of up to `cached_moves_max`
+//!   bytes (64 KiB) goes through the cache when at least half of its destination lines hold
+//!   source bytes, as the move has loaded those lines (`CachedDst`);
 //! * `PMEM_NO_MOVNT=1` turns every non-temporal choice into the temporal one;
 //! * a non-temporal call streams its partial-line edges when drained, and writes them
 //!   through the cache under `NODRAIN` (`Edges`);
@@ -51,10 +53,44 @@ use crate::arch::x86_64::flush::CACHELINE;
 const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
 const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
 
-/// Whether this call uses non-temporal stores. `cached_dst`: the destination lines are known
-/// to be in the cache (a move whose source shares them).
+/// How many of a destination's cache lines are known to be cached, out of how many: a move's
+/// destination lines that hold source bytes are, because the move loads them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct CachedDst {
+    lines: usize,
+    of: usize,
+}
+
+impl CachedDst {
+    const NONE: CachedDst = CachedDst { lines: 0, of: 1 };
+
+    /// For a move of len > 0 bytes (both ranges valid).
+    #[inline(always)]
+    fn of_move(dst: *const u8, src: *const u8, len: usize) -> CachedDst {
+        let (d, s) = (dst as usize, src as usize);
+        if d.abs_diff(s) >= len.saturating_add(CACHELINE) {
+            return CachedDst::NONE;
+        }
+        // Valid ranges this close end far below usize::MAX.
+        let first = |a: usize| a & !(CACHELINE - 1);
+        let end = |a: usize| (a + len).next_multiple_of(CACHELINE);
+        let shared = end(d).min(end(s)).saturating_sub(first(d).max(first(s)));
+        CachedDst {
+            lines: shared / CACHELINE,
+            of: (end(d) - first(d)) / CACHELINE,
+        }
+    }
+
+    /// At least half of the lines: then ordinary stores + write-back beat streaming.
+    #[inline(always)]
+    fn mostly(self) -> bool {
+        2 * self.lines >= self.of
+    }
+}
+
+/// Whether this call uses non-temporal stores.
 #[inline(always)]
-fn use_movnt(d: &Dispatch, len: usize, flags: u32, cached_dst: bool) -> bool {
+fn use_movnt(d: &Dispatch, len: usize, flags: u32, cached: CachedDst) -> bool {
     if d.no_movnt {
         false
     } else if flags & MOVNT_FLAGS != 0 {
@@ -65,9 +101,11 @@ fn use_movnt(d: &Dispatch, len: usize, flags: u32, cached_dst: bool) -> bool {
         // Nothing to write back (eADR, PMEM_NO_FLUSH=1): ordinary stores are already durable
         // once drained, and much cheaper than streaming ones plus a fence that waits for them.
         false
+    } else if cached.mostly() && len <= d.cached_moves_max {
+        false
     } else {
         len >= d.movnt_threshold
-            || (d.stream_small_persists && flags & PMEM_F_MEM_NODRAIN == 0 && !cached_dst)
+            || (d.stream_small_persists && flags & PMEM_F_MEM_NODRAIN == 0 && cached.lines == 0)
     }
 }
 
@@ -115,9 +153,7 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
         unsafe { (d.kernels.memmove_plain)(dst, src, len) };
         return;
     }
-    // A source that shares cache lines with the destination has just been loaded into them.
-    let shares_lines = (dst as usize).abs_diff(src as usize) < len.saturating_add(CACHELINE);
-    let movnt = use_movnt(d, len, flags, shares_lines);
+    let movnt = use_movnt(d, len, flags, CachedDst::of_move(dst, src, len));
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {
@@ -141,7 +177,7 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
         unsafe { (d.kernels.memset_plain)(dst, c, len) };
         return;
     }
-    let movnt = use_movnt(d, len, flags, false);
+    let movnt = use_movnt(d, len, flags, CachedDst::NONE);
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {

@@ -297,3 +297,32 @@ fn every_flag_combination() {
         }
     }
 }
+
+/// `CachedDst` counts the destination lines that hold source bytes, for both directions.
+#[test]
+fn cached_destination_lines() {
+    let at = |a: usize| a as *const u8;
+    // Far apart, or adjacent without a shared line: nothing known cached.
+    assert_eq!(
+        CachedDst::of_move(at(0x10000), at(0x20000), 4096),
+        CachedDst::NONE
+    );
+    assert_eq!(CachedDst::of_move(at(0x11000), at(0x10000), 4096).lines, 0);
+    // Adjacent, sharing one line of 65: cached in part, not mostly.
+    let c = CachedDst::of_move(at(0x10ff9), at(0x10000), 4096);
+    assert_eq!((c.lines, c.of), (1, 65));
+    assert!(!c.mostly());
+    // The bench's shape: the destination half over the source, both ends off the line.
+    for (dst, src) in [(0x10000 + 2060, 0x10007), (0x10007, 0x10000 + 2060)] {
+        let c = CachedDst::of_move(at(dst), at(src), 4096);
+        assert_eq!((c.lines, c.of), (33, 65), "{dst:#x} {src:#x}");
+        assert!(c.mostly());
+    }
+    // A one-byte shift: every line but the one past the source.
+    let c = CachedDst::of_move(at(0x10001), at(0x10000), 256);
+    assert_eq!((c.lines, c.of), (4, 5));
+    // Three quarters apart: a quarter of the lines.
+    let c = CachedDst::of_move(at(0x10000 + 3072), at(0x10000), 4096);
+    assert_eq!((c.lines, c.of), (16, 64));
+    assert!(!c.mostly());
+}
