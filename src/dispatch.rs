@@ -29,14 +29,6 @@ fn streams_small_persists(cpu: &CpuFeatures) -> bool {
     cpu.amd
 }
 
-/// Overlapping moves (no hint) up to this length use ordinary stores + write-back at every
-/// size, unless PMEM_MOVNT_THRESHOLD is set: the destination lines that overlap the source
-/// are in the cache (the move loaded them), and streaming into cached lines is the slow case.
-/// Persisted moves with the destination half over the source ran at 1.1-1.5x PMDK from 256 B
-/// to 64 KiB this way (0.92-1.1x streamed, as PMDK does). Not beyond: at 1 MiB and more the
-/// source lines are evicted before they are written, and this ran at 0.6-0.8x (Zen 3).
-const CACHED_MOVES_MAX: usize = 64 * 1024;
-
 pub struct Dispatch {
     /// Write-back used by pmem_flush and the memops (a no-op when flushing is off).
     pub flush: FlushFn,
@@ -53,9 +45,10 @@ pub struct Dispatch {
     /// Stream persisted copies of any size (no hint, drained, destination lines not cached):
     /// on AMD, unless PMEM_MOVNT_THRESHOLD is set.
     pub stream_small_persists: bool,
-    /// Overlapping moves of at most this many bytes go through the cache whatever their
-    /// length (`CACHED_MOVES_MAX`; 0 when PMEM_MOVNT_THRESHOLD is set).
-    pub cached_moves_max: usize,
+    /// Overlapping moves whose destination lines are mostly cached go through the cache
+    /// whatever their length (`memops::CachedDst::write_through`); not when
+    /// PMEM_MOVNT_THRESHOLD is set.
+    pub cached_moves: bool,
     pub no_movnt: bool,
     pub wc_workaround: bool,
     /// What was chosen, for the log and the tests.
@@ -147,17 +140,13 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         && !cfg.no_movnt
         && !skip_flush;
     // The same conditions: an explicit threshold is the user's choice of where streaming starts.
-    let cached_moves_max = if cfg.movnt_threshold.is_none() && !cfg.no_movnt && !skip_flush {
-        CACHED_MOVES_MAX
-    } else {
-        0
-    };
+    let cached_moves = cfg.movnt_threshold.is_none() && !cfg.no_movnt && !skip_flush;
     let mut threshold = format!("threshold {movnt_threshold}");
     if stream_small_persists {
         threshold += ", small persists streamed";
     }
-    if cached_moves_max != 0 {
-        threshold += &format!(", overlapping moves cached up to {cached_moves_max}");
+    if cached_moves {
+        threshold += ", close overlapping moves cached";
     }
     let no_movnt = cfg.no_movnt;
     let copy = if no_movnt {
@@ -178,7 +167,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         kernels,
         movnt_threshold,
         stream_small_persists,
-        cached_moves_max,
+        cached_moves,
         no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
         description,
@@ -347,23 +336,21 @@ mod tests {
     fn overlapping_moves_cached_unless_threshold_set() {
         let intel = cpu(true, true);
         let d = decide(&intel, &Config::default(), false);
-        assert_eq!(d.cached_moves_max, 64 * 1024);
-        assert!(d
-            .description
-            .ends_with("overlapping moves cached up to 65536"));
+        assert!(d.cached_moves);
+        assert!(d.description.ends_with("close overlapping moves cached"));
         let cfg = Config {
             movnt_threshold: Some(256),
             ..Default::default()
         };
         let d = decide(&intel, &cfg, false);
-        assert_eq!(d.cached_moves_max, 0);
+        assert!(!d.cached_moves);
         assert!(!d.description.contains("overlapping"));
         // Nothing streams anyway with PMEM_NO_MOVNT=1 or when nothing is flushed.
         let cfg = Config {
             no_movnt: true,
             ..Default::default()
         };
-        assert_eq!(decide(&intel, &cfg, false).cached_moves_max, 0);
-        assert_eq!(decide(&intel, &Config::default(), true).cached_moves_max, 0);
+        assert!(!decide(&intel, &cfg, false).cached_moves);
+        assert!(!decide(&intel, &Config::default(), true).cached_moves);
     }
 }

@@ -6,9 +6,9 @@
 //! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below (always ordinary
 //!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does); on CPUs where
 //!   that is faster (`stream_small_persists`), a drained copy streams at every size unless its
-//!   source shares cache lines with the destination; a move of up to `cached_moves_max`
-//!   bytes (64 KiB) goes through the cache when at least half of its destination lines hold
-//!   source bytes, as the move has loaded those lines (`CachedDst`);
+//!   source shares cache lines with the destination; a move whose source lies close and
+//!   shares most of its destination's lines goes through the cache (`CachedDst`), as the move
+//!   has just loaded those lines;
 //! * `PMEM_NO_MOVNT=1` turns every non-temporal choice into the temporal one;
 //! * a non-temporal call streams its partial-line edges when drained, and writes them
 //!   through the cache under `NODRAIN` (`Edges`);
@@ -53,16 +53,33 @@ use crate::arch::x86_64::flush::CACHELINE;
 const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
 const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
 
-/// How many of a destination's cache lines are known to be cached, out of how many: a move's
-/// destination lines that hold source bytes are, because the move loads them.
+/// An overlapping move writes through the cache (ordinary stores + write-back) at any size
+/// up to `CACHED_MOVE_LEN_MAX` when at least half of its destination lines hold source bytes
+/// and the source lies at most `CACHED_MOVE_SHIFT_MAX` away: each of those lines is then
+/// stored into shortly after the move loaded it, while it is still cached, and streaming into
+/// cached lines is the slow case (Zen 3, persisted moves against PMDK, which streams them):
+/// * the bench's moves by half their length, 256 B-64 KiB: 0.92-1.06x streamed, 1.1-1.5x now;
+/// * 1-4 MiB moved by 64 B-64 KiB: 0.94-1.11x streamed, 1.47-1.84x now; 8 MiB 1.05x;
+/// * not beyond: 16 MiB by 64 B ran at 0.86-1.03x (the lines come from memory anyway), and
+///   moves by 512 KiB and more at 0.6-0.8x (their lines are evicted before they are written).
+const CACHED_MOVE_SHIFT_MAX: usize = 64 * 1024;
+const CACHED_MOVE_LEN_MAX: usize = 4 * 1024 * 1024;
+
+/// How much of a move's destination is cached because the move loads it: `lines` of its
+/// `of` lines hold source bytes, and the source lies `shift` bytes away.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct CachedDst {
     lines: usize,
     of: usize,
+    shift: usize,
 }
 
 impl CachedDst {
-    const NONE: CachedDst = CachedDst { lines: 0, of: 1 };
+    const NONE: CachedDst = CachedDst {
+        lines: 0,
+        of: 1,
+        shift: usize::MAX,
+    };
 
     /// For a move's (destination, source), or a set (None), of len > 0 bytes.
     #[inline(always)]
@@ -77,7 +94,8 @@ impl CachedDst {
     #[inline(always)]
     fn of_move(dst: *const u8, src: *const u8, len: usize) -> CachedDst {
         let (d, s) = (dst as usize, src as usize);
-        if d.abs_diff(s) >= len.saturating_add(CACHELINE) {
+        let shift = d.abs_diff(s);
+        if shift >= len.saturating_add(CACHELINE) {
             return CachedDst::NONE;
         }
         // Valid ranges this close end far below usize::MAX.
@@ -87,13 +105,17 @@ impl CachedDst {
         CachedDst {
             lines: shared / CACHELINE,
             of: (end(d) - first(d)) / CACHELINE,
+            shift,
         }
     }
 
-    /// At least half of the lines: then ordinary stores + write-back beat streaming.
+    /// Whether a move of len bytes is better written through the cache (see
+    /// `CACHED_MOVE_SHIFT_MAX`).
     #[inline(always)]
-    fn mostly(self) -> bool {
+    fn write_through(self, len: usize) -> bool {
         2 * self.lines >= self.of
+            && self.shift <= CACHED_MOVE_SHIFT_MAX
+            && len <= CACHED_MOVE_LEN_MAX
     }
 }
 
@@ -113,7 +135,7 @@ fn use_movnt(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const
         // once drained, and much cheaper than streaming ones plus a fence that waits for them.
         false
     } else if len >= d.movnt_threshold {
-        !(len <= d.cached_moves_max && CachedDst::of(mv, len).mostly())
+        !(d.cached_moves && len <= CACHED_MOVE_LEN_MAX && CachedDst::of(mv, len).write_through(len))
     } else {
         d.stream_small_persists
             && flags & PMEM_F_MEM_NODRAIN == 0

@@ -311,18 +311,25 @@ fn cached_destination_lines() {
     // Adjacent, sharing one line of 65: cached in part, not mostly.
     let c = CachedDst::of_move(at(0x10ff9), at(0x10000), 4096);
     assert_eq!((c.lines, c.of), (1, 65));
-    assert!(!c.mostly());
+    assert!(!c.write_through(4096));
     // The bench's shape: the destination half over the source, both ends off the line.
     for (dst, src) in [(0x10000 + 2060, 0x10007), (0x10007, 0x10000 + 2060)] {
         let c = CachedDst::of_move(at(dst), at(src), 4096);
         assert_eq!((c.lines, c.of), (33, 65), "{dst:#x} {src:#x}");
-        assert!(c.mostly());
+        assert!(c.write_through(4096));
     }
     // A one-byte shift: every line but the one past the source.
     let c = CachedDst::of_move(at(0x10001), at(0x10000), 256);
-    assert_eq!((c.lines, c.of), (4, 5));
+    assert_eq!((c.lines, c.of, c.shift), (4, 5, 1));
+    assert!(c.write_through(256));
+    // Close enough but too long, or long enough ago that the lines are gone.
+    let mib = 1 << 20;
+    let c = CachedDst::of_move(at(0x1000_0040), at(0x1000_0000), 16 * mib);
+    assert!(c.write_through(4 * mib) && !c.write_through(16 * mib));
+    let c = CachedDst::of_move(at(0x1000_0000 + mib / 2), at(0x1000_0000), mib);
+    assert!(c.lines * 2 >= c.of && !c.write_through(mib));
     // Three quarters apart: a quarter of the lines.
     let c = CachedDst::of_move(at(0x10000 + 3072), at(0x10000), 4096);
     assert_eq!((c.lines, c.of), (16, 64));
-    assert!(!c.mostly());
+    assert!(!c.write_through(4096));
 }
