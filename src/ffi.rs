@@ -155,6 +155,35 @@ pub extern "C" fn pmem_has_hw_drain() -> c_int {
     0
 }
 
+/// The body of every pmem_mem{move,cpy} export, inlined into each: one exported function
+/// calling another goes through the GOT (the symbol is interposable), and the flags are
+/// constants the compiler folds.
+///
+/// # Safety
+/// As `pmem_memmove_persist`.
+#[inline(always)]
+unsafe fn move_bytes(
+    pmemdest: *mut c_void,
+    src: *const c_void,
+    len: size_t,
+    flags: c_uint,
+) -> *mut c_void {
+    // SAFETY: forwarded caller contract.
+    unsafe { memops::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
+    pmemdest
+}
+
+/// `move_bytes` for the pmem_memset exports.
+///
+/// # Safety
+/// As `pmem_memset_persist`.
+#[inline(always)]
+unsafe fn set_bytes(pmemdest: *mut c_void, c: c_int, len: size_t, flags: c_uint) -> *mut c_void {
+    // SAFETY: forwarded caller contract.
+    unsafe { memops::memset(pmemdest as *mut u8, c as u8, len, flags) };
+    pmemdest
+}
+
 /// # Safety
 /// `pmemdest` valid for `len` bytes of writes, `src` for `len` bytes of reads (may overlap).
 #[no_mangle]
@@ -164,7 +193,7 @@ pub unsafe extern "C" fn pmem_memmove_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { pmem_memmove(pmemdest, src, len, 0) }
+    unsafe { move_bytes(pmemdest, src, len, 0) }
 }
 
 /// # Safety
@@ -176,7 +205,7 @@ pub unsafe extern "C" fn pmem_memcpy_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { pmem_memmove(pmemdest, src, len, 0) }
+    unsafe { move_bytes(pmemdest, src, len, 0) }
 }
 
 /// # Safety
@@ -188,7 +217,7 @@ pub unsafe extern "C" fn pmem_memset_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { pmem_memset(pmemdest, c, len, 0) }
+    unsafe { set_bytes(pmemdest, c, len, 0) }
 }
 
 /// # Safety
@@ -200,7 +229,7 @@ pub unsafe extern "C" fn pmem_memmove_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { pmem_memmove(pmemdest, src, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { move_bytes(pmemdest, src, len, crate::consts::PMEM_F_MEM_NODRAIN) }
 }
 
 /// # Safety
@@ -212,7 +241,7 @@ pub unsafe extern "C" fn pmem_memcpy_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { pmem_memmove(pmemdest, src, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { move_bytes(pmemdest, src, len, crate::consts::PMEM_F_MEM_NODRAIN) }
 }
 
 /// # Safety
@@ -224,7 +253,7 @@ pub unsafe extern "C" fn pmem_memset_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { pmem_memset(pmemdest, c, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { set_bytes(pmemdest, c, len, crate::consts::PMEM_F_MEM_NODRAIN) }
 }
 
 /// # Safety
@@ -237,8 +266,7 @@ pub unsafe extern "C" fn pmem_memmove(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { memops::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
-    pmemdest
+    unsafe { move_bytes(pmemdest, src, len, flags) }
 }
 
 /// Overlap-safe like `pmem_memmove` (as in PMDK), so a caller's overlap bug loses no data.
@@ -253,7 +281,7 @@ pub unsafe extern "C" fn pmem_memcpy(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { pmem_memmove(pmemdest, src, len, flags) }
+    unsafe { move_bytes(pmemdest, src, len, flags) }
 }
 
 /// # Safety
@@ -266,8 +294,7 @@ pub unsafe extern "C" fn pmem_memset(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { memops::memset(pmemdest as *mut u8, c as u8, len, flags) };
-    pmemdest
+    unsafe { set_bytes(pmemdest, c, len, flags) }
 }
 
 /// NULL if this library provides API version `major_required`.`minor_required`, else why not.
