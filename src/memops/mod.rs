@@ -59,8 +59,9 @@ const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
 /// stored into shortly after the move loaded it, while it is still cached, and streaming into
 /// cached lines is the slow case (Zen 3, persisted moves against PMDK, which streams them):
 /// * the bench's moves by half their length, 256 B-64 KiB: 0.92-1.06x streamed, 1.1-1.5x now;
-/// * 1-4 MiB moved by 64 B-64 KiB: 0.94-1.11x streamed, 1.47-1.84x now; 8 MiB 1.05x;
-/// * not beyond: 16 MiB by 64 B ran at 0.86-1.03x (the lines come from memory anyway), and
+/// * 1-4 MiB moved by 64 B-64 KiB: 0.93-1.11x streamed, 1.07-1.84x now (the spread is the
+///   machine's two speed states); 8 MiB 1.05x;
+/// * not beyond: 16 MiB by 64 B ran at 0.78-1.03x (the lines come from memory anyway), and
 ///   moves by 512 KiB and more at 0.6-0.8x (their lines are evicted before they are written).
 const CACHED_MOVE_SHIFT_MAX: usize = 64 * 1024;
 const CACHED_MOVE_LEN_MAX: usize = 4 * 1024 * 1024;
