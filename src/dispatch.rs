@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 #[cfg(test)]
 use crate::arch::x86_64::avx2::wide64;
 use crate::arch::x86_64::cpu::CpuFeatures;
+use crate::arch::x86_64::flush::WriteBack;
 use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
 use crate::memops::{generic, FlushFn, MemKernels};
@@ -32,6 +33,8 @@ fn streams_small_persists(cpu: &CpuFeatures) -> bool {
 pub struct Dispatch {
     /// Write-back used by pmem_flush and the memops (a no-op when flushing is off).
     pub flush: FlushFn,
+    /// The same write-back, for the copy kernels to run inline.
+    pub write_back: WriteBack,
     /// Write-back used by pmem_deep_flush: always the real instruction.
     pub deep_flush: FlushFn,
     /// pmem_drain.
@@ -111,13 +114,26 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
 /// The whole decision, from what the CPU has, what the environment asks and whether the
 /// platform flushes caches on power loss (eADR, `auto_flush`).
 pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
-    let (instr_name, instr_flush, drain, drain_is_noop): (&str, FlushFn, fn(), bool) =
+    let (instr_name, instr, instr_flush, drain, drain_is_noop): (_, _, FlushFn, fn(), _) =
         if cpu.clwb && !cfg.no_clwb {
-            ("clwb", flush::flush_clwb, flush::sfence, false)
+            (
+                "clwb",
+                WriteBack::Clwb,
+                flush::flush_clwb,
+                flush::sfence,
+                false,
+            )
         } else if cpu.clflushopt && !cfg.no_clflushopt {
-            ("clflushopt", flush::flush_clflushopt, flush::sfence, false)
+            let f = flush::flush_clflushopt;
+            ("clflushopt", WriteBack::Clflushopt, f, flush::sfence, false)
         } else {
-            ("clflush", flush::flush_clflush, flush::fence_none, true)
+            (
+                "clflush",
+                WriteBack::Clflush,
+                flush::flush_clflush,
+                flush::fence_none,
+                true,
+            )
         };
 
     // PMEM_NO_FLUSH=1 skips flushes, =0 forces them even on eADR platforms.
@@ -125,10 +141,10 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         Some(v) => v,
         None => auto_flush,
     };
-    let (flush, flush_name): (FlushFn, &str) = if skip_flush {
-        (flush::flush_none, "none")
+    let (flush, write_back, flush_name): (FlushFn, _, _) = if skip_flush {
+        (flush::flush_none, WriteBack::None, "none")
     } else {
-        (instr_flush, instr_name)
+        (instr_flush, instr, instr_name)
     };
 
     let kernels = choose_kernels(cpu, cfg);
@@ -160,6 +176,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
     );
     Dispatch {
         flush,
+        write_back,
         deep_flush: instr_flush,
         drain,
         drain_is_noop,

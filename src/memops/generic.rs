@@ -7,7 +7,8 @@
 
 use std::ptr::{read_unaligned, write_unaligned};
 
-use super::{Edges, FlushFn};
+use super::Edges;
+use crate::arch::x86_64::flush::WriteBack;
 
 /// memmove semantics for [dst, dst+len) <- [src, src+len), ascending addresses.
 ///
@@ -101,11 +102,11 @@ pub unsafe fn fill(dst: *mut u8, c: u8, len: usize) {
 ///
 /// # Safety
 /// Both ranges valid; `flush` may be called on the destination.
-pub unsafe fn memmove_temporal(dst: *mut u8, src: *const u8, len: usize, flush: FlushFn) {
+pub unsafe fn memmove_temporal(dst: *mut u8, src: *const u8, len: usize, flush: WriteBack) {
     // SAFETY: forwarded caller contract.
     unsafe {
         copy(dst, src, len);
-        flush(dst, len);
+        flush.write_back(dst, len);
     }
 }
 
@@ -113,11 +114,11 @@ pub unsafe fn memmove_temporal(dst: *mut u8, src: *const u8, len: usize, flush: 
 ///
 /// # Safety
 /// The range is valid for writes.
-pub unsafe fn memset_temporal(dst: *mut u8, c: u8, len: usize, flush: FlushFn) {
+pub unsafe fn memset_temporal(dst: *mut u8, c: u8, len: usize, flush: WriteBack) {
     // SAFETY: forwarded caller contract.
     unsafe {
         fill(dst, c, len);
-        flush(dst, len);
+        flush.write_back(dst, len);
     }
 }
 
@@ -126,14 +127,14 @@ pub unsafe fn memset_temporal(dst: *mut u8, c: u8, len: usize, flush: FlushFn) {
 ///
 /// # Safety
 /// As `memmove_temporal`.
-pub unsafe fn memmove_nt(dst: *mut u8, src: *const u8, len: usize, flush: FlushFn, _: Edges) {
+pub unsafe fn memmove_nt(dst: *mut u8, src: *const u8, len: usize, flush: WriteBack, _: Edges) {
     // SAFETY: forwarded.
     unsafe { memmove_temporal(dst, src, len, flush) }
 }
 
 /// # Safety
 /// As `memset_temporal`.
-pub unsafe fn memset_nt(dst: *mut u8, c: u8, len: usize, flush: FlushFn, _: Edges) {
+pub unsafe fn memset_nt(dst: *mut u8, c: u8, len: usize, flush: WriteBack, _: Edges) {
     // SAFETY: forwarded.
     unsafe { memset_temporal(dst, c, len, flush) }
 }

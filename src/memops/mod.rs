@@ -34,20 +34,22 @@ pub enum Edges {
     Cached,
 }
 
-/// One instruction set's kernels. The NT kernels flush the bytes they store temporally (a
-/// range of 1-3 bytes, edges as `Edges` says, and an overlapping move's edges in lines it
-/// loaded) with the given function and end without a fence; the temporal ones flush everything they wrote; the plain ones flush nothing.
+/// One instruction set's kernels. The NT kernels write back the bytes they store temporally
+/// (a range of 1-3 bytes, edges as `Edges` says, and an overlapping move's edges in lines it
+/// loaded) with the given `WriteBack` and end without a fence; the temporal ones write back
+/// everything they wrote; the plain ones write back nothing.
 #[derive(Clone, Copy)]
 pub struct MemKernels {
     pub name: &'static str,
-    pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, FlushFn, Edges),
-    pub memset_nt: unsafe fn(*mut u8, u8, usize, FlushFn, Edges),
-    pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, FlushFn),
-    pub memset_temporal: unsafe fn(*mut u8, u8, usize, FlushFn),
+    pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
+    pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
+    pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
+    pub memset_temporal: unsafe fn(*mut u8, u8, usize, WriteBack),
     pub memmove_plain: unsafe fn(*mut u8, *const u8, usize),
     pub memset_plain: unsafe fn(*mut u8, u8, usize),
 }
 
+pub use crate::arch::x86_64::flush::WriteBack;
 use crate::arch::x86_64::flush::CACHELINE;
 
 const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
@@ -192,11 +194,11 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {
-            (d.kernels.memmove_nt)(dst, src, len, d.flush, edges_for(flags));
+            (d.kernels.memmove_nt)(dst, src, len, d.write_back, edges_for(flags));
         } else if d.flush_is_noop {
             (d.kernels.memmove_plain)(dst, src, len);
         } else {
-            (d.kernels.memmove_temporal)(dst, src, len, d.flush);
+            (d.kernels.memmove_temporal)(dst, src, len, d.write_back);
         }
     }
     finish(d, movnt, flags);
@@ -216,11 +218,11 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {
-            (d.kernels.memset_nt)(dst, c, len, d.flush, edges_for(flags));
+            (d.kernels.memset_nt)(dst, c, len, d.write_back, edges_for(flags));
         } else if d.flush_is_noop {
             (d.kernels.memset_plain)(dst, c, len);
         } else {
-            (d.kernels.memset_temporal)(dst, c, len, d.flush);
+            (d.kernels.memset_temporal)(dst, c, len, d.write_back);
         }
     }
     finish(d, movnt, flags);

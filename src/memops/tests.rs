@@ -44,11 +44,14 @@ fn available_kernels() -> Vec<MemKernels> {
         .collect()
 }
 
-fn flushers() -> Vec<FlushFn> {
+fn flushers() -> Vec<WriteBack> {
     let cpu = CpuFeatures::detect();
-    let mut f: Vec<FlushFn> = vec![flush::flush_none, flush::flush_clflush];
+    let mut f = vec![WriteBack::None, WriteBack::Clflush];
+    if cpu.clflushopt {
+        f.push(WriteBack::Clflushopt);
+    }
     if cpu.clwb {
-        f.push(flush::flush_clwb);
+        f.push(WriteBack::Clwb);
     }
     f
 }
@@ -66,7 +69,7 @@ const MODES: [Mode; 4] = [Mode::Nt, Mode::NtCachedEdges, Mode::Temporal, Mode::P
 
 /// # Safety
 /// As the kernels'.
-unsafe fn run_move(k: &MemKernels, mode: Mode, d: *mut u8, s: *const u8, len: usize, f: FlushFn) {
+unsafe fn run_move(k: &MemKernels, mode: Mode, d: *mut u8, s: *const u8, len: usize, f: WriteBack) {
     unsafe {
         match mode {
             Mode::Nt => (k.memmove_nt)(d, s, len, f, Edges::Stream),
@@ -91,7 +94,7 @@ fn pattern(buf: &mut [u8], seed: u64) {
 fn check_copy(
     k: &MemKernels,
     mode: Mode,
-    f: FlushFn,
+    f: WriteBack,
     len: usize,
     dmis: usize,
     smis: usize,
@@ -140,7 +143,7 @@ fn check_overlap(k: &MemKernels, mode: Mode, len: usize, shift: usize, backward:
     let p = buf.as_mut_ptr();
     unsafe {
         let (d, s) = (p.add(dof), p.add(so) as *const u8);
-        run_move(k, mode, d, s, len, flush::flush_none)
+        run_move(k, mode, d, s, len, WriteBack::None)
     };
     flush::sfence();
     assert!(
@@ -157,9 +160,9 @@ fn check_set(k: &MemKernels, mode: Mode, len: usize, dmis: usize, c: u8) {
     unsafe {
         let d = dst.as_mut_ptr().add(off);
         match mode {
-            Mode::Nt => (k.memset_nt)(d, c, len, flush::flush_clflush, Edges::Stream),
-            Mode::NtCachedEdges => (k.memset_nt)(d, c, len, flush::flush_clflush, Edges::Cached),
-            Mode::Temporal => (k.memset_temporal)(d, c, len, flush::flush_clflush),
+            Mode::Nt => (k.memset_nt)(d, c, len, WriteBack::Clflush, Edges::Stream),
+            Mode::NtCachedEdges => (k.memset_nt)(d, c, len, WriteBack::Clflush, Edges::Cached),
+            Mode::Temporal => (k.memset_temporal)(d, c, len, WriteBack::Clflush),
             Mode::Plain => (k.memset_plain)(d, c, len),
         }
     };
@@ -190,7 +193,7 @@ fn every_kernel_small_sizes_every_alignment() {
                     check_copy(
                         &k,
                         mode,
-                        flush::flush_none,
+                        WriteBack::None,
                         len,
                         dmis,
                         (len * 7 + dmis) % 64,
@@ -211,15 +214,7 @@ fn every_kernel_whole_lines() {
         for mode in MODES {
             for len in (64..=2112).step_by(64) {
                 for smis in [0, 1, 8, 32, 63] {
-                    check_copy(
-                        &k,
-                        mode,
-                        flush::flush_none,
-                        len,
-                        0,
-                        smis,
-                        (len + smis) as u64,
-                    );
+                    check_copy(&k, mode, WriteBack::None, len, 0, smis, (len + smis) as u64);
                 }
                 check_set(&k, mode, len, 0, len as u8);
             }

@@ -10,7 +10,7 @@ use std::arch::x86_64::{
     __m128i, _mm_loadu_si128, _mm_storeu_si128, _mm_stream_si32, _mm_stream_si64,
 };
 
-use crate::memops::FlushFn;
+use super::flush::WriteBack;
 use std::ptr::{read_unaligned as rd, write_unaligned as wr};
 
 /// # Safety
@@ -101,7 +101,7 @@ unsafe fn stream4(d: *mut u8, v: u32) {
 /// # Safety
 /// Both ranges valid; [d, d+n) mapped for `flush`.
 #[inline(always)]
-pub unsafe fn stream_copy_fwd(d: *mut u8, s: *const u8, n: usize, flush: FlushFn) {
+pub unsafe fn stream_copy_fwd(d: *mut u8, s: *const u8, n: usize, flush: WriteBack) {
     // SAFETY: every access lies in [0, n). A store at d+i can only overwrite source bytes below
     // i+8, which are already loaded; the overlapping last piece is loaded before any store.
     unsafe {
@@ -126,7 +126,7 @@ pub unsafe fn stream_copy_fwd(d: *mut u8, s: *const u8, n: usize, flush: FlushFn
 /// # Safety
 /// As `stream_copy_fwd`.
 #[inline(always)]
-pub unsafe fn stream_copy_bwd(d: *mut u8, s: *const u8, n: usize, flush: FlushFn) {
+pub unsafe fn stream_copy_bwd(d: *mut u8, s: *const u8, n: usize, flush: WriteBack) {
     // SAFETY: the mirror of stream_copy_fwd: a store at d+e only overwrites source bytes above
     // e, already loaded; the overlapping first piece is loaded before any store.
     unsafe {
@@ -151,7 +151,7 @@ pub unsafe fn stream_copy_bwd(d: *mut u8, s: *const u8, n: usize, flush: FlushFn
 /// # Safety
 /// As `stream_copy_fwd`.
 #[inline(always)]
-unsafe fn stream_copy_lt8(d: *mut u8, s: *const u8, n: usize, flush: FlushFn) {
+unsafe fn stream_copy_lt8(d: *mut u8, s: *const u8, n: usize, flush: WriteBack) {
     // SAFETY: accesses lie in [0, n); both loads precede both stores.
     unsafe {
         if n >= 4 {
@@ -161,7 +161,7 @@ unsafe fn stream_copy_lt8(d: *mut u8, s: *const u8, n: usize, flush: FlushFn) {
             stream4(d.add(n - 4), b);
         } else if n > 0 {
             copy_le32(d, s, n);
-            flush(d, n);
+            flush.write_back(d, n);
         }
     }
 }
@@ -171,7 +171,7 @@ unsafe fn stream_copy_lt8(d: *mut u8, s: *const u8, n: usize, flush: FlushFn) {
 /// # Safety
 /// [d, d+n) valid for writes and mapped for `flush`.
 #[inline(always)]
-pub unsafe fn stream_fill(d: *mut u8, c: u8, n: usize, flush: FlushFn) {
+pub unsafe fn stream_fill(d: *mut u8, c: u8, n: usize, flush: WriteBack) {
     let w = u64::from_ne_bytes([c; 8]);
     // SAFETY: every store lies in [0, n).
     unsafe {
@@ -189,7 +189,7 @@ pub unsafe fn stream_fill(d: *mut u8, c: u8, n: usize, flush: FlushFn) {
             stream4(d.add(n - 4), w as u32);
         } else if n > 0 {
             fill_le32(d, c, n);
-            flush(d, n);
+            flush.write_back(d, n);
         }
     }
 }
