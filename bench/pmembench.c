@@ -1241,6 +1241,8 @@ int main(int argc, char **argv)
 	const char *q = getenv("BENCH_QUICK");
 	const char *cpu = getenv("BENCH_CPU");
 	int rounds_opt = 0;
+	size_t only_size = 0; /* --size: one size class (bytes), 0 = all */
+	int only_mis = -1;    /* --aln al|mis: one alignment, -1 = both */
 	Quick = q && *q && strcmp(q, "0") != 0;
 	Debug = getenv("BENCH_DEBUG") != NULL;
 	Flip = getenv("BENCH_FLIP") != NULL;
@@ -1262,12 +1264,17 @@ int main(int argc, char **argv)
 			rounds_opt = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc)
 			cpu = argv[++i];
+		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
+			only_size = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--aln") && i + 1 < argc)
+			only_mis = !strcmp(argv[++i], "mis");
 		else if (argv[i][0] != '-')
 			ours = argv[i];
 		else {
 			fprintf(stderr,
 				"usage: %s [--quick|--full] [--ours PATH] [--pmdk PATH]\n"
-				"          [--filter SUBSTR] [--rounds N] [--csv FILE] [--cpu N] [OURS_PATH]\n"
+				"          [--filter SUBSTR] [--size BYTES] [--aln al|mis] [--rounds N]\n"
+				"          [--csv FILE] [--cpu N] [OURS_PATH]\n"
 				"env: BENCH_OURS BENCH_PMDK BENCH_QUICK=1 BENCH_FILTER BENCH_CSV\n"
 				"     BENCH_DIR (default /dev/shm) BENCH_CPU (pin to a cpu)\n",
 				argv[0]);
@@ -1521,6 +1528,9 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < nrows; i++) {
 		row_t *r = &rows[i];
+		if ((only_size && r->size != only_size) ||
+		    (only_mis >= 0 && r->mis != only_mis))
+			continue;
 		if (filter && !strstr(r->name, filter) &&
 		    !(r->kind == K_REF_COPY && strstr(filter, "memcpy")))
 			continue;

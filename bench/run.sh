@@ -4,6 +4,7 @@
 #   bash bench/run.sh            full mode (a few minutes at most)
 #   bash bench/run.sh --quick    quick mode (< 1 minute); same as BENCH_QUICK=1
 #   bash bench/run.sh --filter memcpy_persist       only matching rows
+#   bash bench/run.sh --filter "memcpy NODRAIN" --size 256 --aln mis   one row
 #   BENCH_OURS=/path/libpmem.so.1 bash bench/run.sh
 #   BENCH_SELFTEST=1 bash bench/run.sh   PMDK in both slots (noise band; a copy
 #                                        of the file, loaded by plain dlopen)
