@@ -13,7 +13,7 @@ use crate::arch::x86_64::cpu::CpuFeatures;
 use crate::arch::x86_64::flush::WriteBack;
 use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
-use crate::memops::{generic, FlushFn, MemKernels};
+use crate::memops::{generic, MemKernels};
 
 /// PMDK's default `PMEM_MOVNT_THRESHOLD` (on AMD it still rules NODRAIN copies and moves
 /// within shared lines, see `streams_small_persists`).
@@ -31,18 +31,14 @@ fn streams_small_persists(cpu: &CpuFeatures) -> bool {
 }
 
 pub struct Dispatch {
-    /// Write-back used by pmem_flush and the memops (a no-op when flushing is off).
-    pub flush: FlushFn,
-    /// The same write-back, for the copy kernels to run inline.
+    /// Write-back of pmem_flush and the memops (`None` when flushing is off).
     pub write_back: WriteBack,
-    /// Write-back used by pmem_deep_flush: always the real instruction.
-    pub deep_flush: FlushFn,
+    /// Write-back of pmem_deep_flush: always the real instruction.
+    pub deep_write_back: WriteBack,
     /// pmem_drain.
     pub drain: fn(),
     /// True for CLFLUSH, whose drain needs no fence (streaming stores still do).
     pub drain_is_noop: bool,
-    /// True when `flush` does nothing (eADR platform or PMEM_NO_FLUSH=1).
-    pub flush_is_noop: bool,
     pub kernels: MemKernels,
     pub movnt_threshold: usize,
     /// Stream persisted copies of any size (no hint, drained, destination lines not cached):
@@ -114,38 +110,20 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
 /// The whole decision, from what the CPU has, what the environment asks and whether the
 /// platform flushes caches on power loss (eADR, `auto_flush`).
 pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
-    let (instr_name, instr, instr_flush, drain, drain_is_noop): (_, _, FlushFn, fn(), _) =
-        if cpu.clwb && !cfg.no_clwb {
-            (
-                "clwb",
-                WriteBack::Clwb,
-                flush::flush_clwb,
-                flush::sfence,
-                false,
-            )
-        } else if cpu.clflushopt && !cfg.no_clflushopt {
-            let f = flush::flush_clflushopt;
-            ("clflushopt", WriteBack::Clflushopt, f, flush::sfence, false)
-        } else {
-            (
-                "clflush",
-                WriteBack::Clflush,
-                flush::flush_clflush,
-                flush::fence_none,
-                true,
-            )
-        };
+    let (instr, drain, drain_is_noop): (_, fn(), _) = if cpu.clwb && !cfg.no_clwb {
+        (WriteBack::Clwb, flush::sfence, false)
+    } else if cpu.clflushopt && !cfg.no_clflushopt {
+        (WriteBack::Clflushopt, flush::sfence, false)
+    } else {
+        (WriteBack::Clflush, flush::fence_none, true)
+    };
 
     // PMEM_NO_FLUSH=1 skips flushes, =0 forces them even on eADR platforms.
     let skip_flush = match cfg.no_flush {
         Some(v) => v,
         None => auto_flush,
     };
-    let (flush, write_back, flush_name): (FlushFn, _, _) = if skip_flush {
-        (flush::flush_none, WriteBack::None, "none")
-    } else {
-        (instr_flush, instr, instr_name)
-    };
+    let write_back = if skip_flush { WriteBack::None } else { instr };
 
     let kernels = choose_kernels(cpu, cfg);
     let movnt_threshold = cfg.movnt_threshold.unwrap_or(DEFAULT_MOVNT_THRESHOLD);
@@ -171,16 +149,16 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         format!("{} nt", kernels.name)
     };
     let description = format!(
-        "flush: {flush_name} (deep: {instr_name}), drain: {}, copy: {copy}, {threshold}",
+        "flush: {} (deep: {}), drain: {}, copy: {copy}, {threshold}",
+        write_back.name(),
+        instr.name(),
         if drain_is_noop { "none" } else { "sfence" },
     );
     Dispatch {
-        flush,
         write_back,
-        deep_flush: instr_flush,
+        deep_write_back: instr,
         drain,
         drain_is_noop,
-        flush_is_noop: skip_flush,
         kernels,
         movnt_threshold,
         stream_small_persists,
@@ -188,6 +166,14 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
         description,
+    }
+}
+
+impl Dispatch {
+    /// True when nothing is written back (eADR platform or PMEM_NO_FLUSH=1).
+    #[inline(always)]
+    pub fn flush_is_noop(&self) -> bool {
+        self.write_back == WriteBack::None
     }
 }
 

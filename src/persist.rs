@@ -11,7 +11,7 @@ use crate::registry::{self, Kind};
 #[inline]
 pub unsafe fn flush(addr: *const u8, len: usize) {
     // SAFETY: forwarded caller contract; the table holds only instructions this CPU has.
-    unsafe { (dispatch::get().flush)(addr, len) }
+    unsafe { dispatch::get().write_back.write_back(addr, len) }
 }
 
 /// Like `flush`, but also when `PMEM_NO_FLUSH=1` or the platform has auto flush.
@@ -21,7 +21,7 @@ pub unsafe fn flush(addr: *const u8, len: usize) {
 #[inline]
 pub unsafe fn deep_flush(addr: *const u8, len: usize) {
     // SAFETY: as above.
-    unsafe { (dispatch::get().deep_flush)(addr, len) }
+    unsafe { dispatch::get().deep_write_back.write_back(addr, len) }
 }
 
 /// Waits for earlier flushes and non-temporal stores.

@@ -19,9 +19,6 @@ pub mod generic;
 use crate::consts::*;
 use crate::dispatch::{self, Dispatch};
 
-/// A cache write-back function: [addr, addr+len) must be mapped.
-pub type FlushFn = unsafe fn(*const u8, usize);
-
 /// How a non-temporal kernel writes the partial lines at the ends of its range (its edges).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Edges {
@@ -133,7 +130,7 @@ fn use_movnt(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const
         true
     } else if flags & TEMPORAL_FLAGS != 0 {
         false
-    } else if d.flush_is_noop {
+    } else if d.flush_is_noop() {
         // Nothing to write back (eADR, PMEM_NO_FLUSH=1): ordinary stores are already durable
         // once drained, and much cheaper than streaming ones plus a fence that waits for them.
         false
@@ -195,7 +192,7 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     unsafe {
         if movnt {
             (d.kernels.memmove_nt)(dst, src, len, d.write_back, edges_for(flags));
-        } else if d.flush_is_noop {
+        } else if d.flush_is_noop() {
             (d.kernels.memmove_plain)(dst, src, len);
         } else {
             (d.kernels.memmove_temporal)(dst, src, len, d.write_back);
@@ -219,7 +216,7 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
     unsafe {
         if movnt {
             (d.kernels.memset_nt)(dst, c, len, d.write_back, edges_for(flags));
-        } else if d.flush_is_noop {
+        } else if d.flush_is_noop() {
             (d.kernels.memset_plain)(dst, c, len);
         } else {
             (d.kernels.memset_temporal)(dst, c, len, d.write_back);

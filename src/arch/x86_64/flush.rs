@@ -16,9 +16,10 @@ fn lines(addr: *const u8, len: usize) -> impl Iterator<Item = usize> {
     (start..end).step_by(CACHELINE)
 }
 
-/// The write-back instruction of the copy kernels, as a value they switch on inline. Through
-/// a function pointer, the call per partial-line edge cost misaligned 256-byte `NODRAIN`
-/// copies 10-15% against PMDK, whose kernels are compiled once per instruction.
+/// The write-back instruction (of pmem_flush, pmem_deep_flush and the copy kernels), as a
+/// value switched on inline. Through a function pointer, the call per partial-line edge cost
+/// misaligned 256-byte `NODRAIN` copies 10-15% against PMDK, whose kernels are compiled once
+/// per instruction.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum WriteBack {
     Clwb,
@@ -29,6 +30,16 @@ pub enum WriteBack {
 }
 
 impl WriteBack {
+    /// The instruction's name, for the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            WriteBack::Clwb => "clwb",
+            WriteBack::Clflushopt => "clflushopt",
+            WriteBack::Clflush => "clflush",
+            WriteBack::None => "none",
+        }
+    }
+
     /// Writes back the cache lines covering [addr, addr+len). CLWB (every recent CPU) and
     /// nothing (eADR) inline, the older instructions out of line: a full `match` became a
     /// jump table, an indirect jump per edge again.
@@ -68,33 +79,6 @@ impl WriteBack {
     }
 }
 
-/// # Safety
-/// [addr, addr+len) must be mapped; the CPU must have CLWB.
-pub unsafe fn flush_clwb(addr: *const u8, len: usize) {
-    // SAFETY: forwarded.
-    unsafe { WriteBack::Clwb.write_back(addr, len) }
-}
-
-/// # Safety
-/// [addr, addr+len) must be mapped; the CPU must have CLFLUSHOPT.
-pub unsafe fn flush_clflushopt(addr: *const u8, len: usize) {
-    // SAFETY: forwarded.
-    unsafe { WriteBack::Clflushopt.write_back(addr, len) }
-}
-
-/// # Safety
-/// [addr, addr+len) must be mapped. CLFLUSH is part of every x86-64 CPU.
-pub unsafe fn flush_clflush(addr: *const u8, len: usize) {
-    // SAFETY: forwarded.
-    unsafe { WriteBack::Clflush.write_back(addr, len) }
-}
-
-/// No cache flush: eADR platforms, or `PMEM_NO_FLUSH=1`.
-///
-/// # Safety
-/// Always safe; `unsafe` only to share the kernel type.
-pub unsafe fn flush_none(_addr: *const u8, _len: usize) {}
-
 /// Orders earlier flushes and non-temporal stores before later stores.
 #[inline]
 pub fn sfence() {
@@ -122,14 +106,18 @@ mod tests {
     fn every_flush_runs_on_real_memory() {
         let cpu = super::super::cpu::CpuFeatures::detect();
         let buf = vec![1u8; 4096];
-        // SAFETY: buf is mapped; each instruction is used only if the CPU has it.
-        unsafe {
-            flush_clflush(buf.as_ptr().add(3), 1000);
-            if cpu.clflushopt {
-                flush_clflushopt(buf.as_ptr(), 4096);
-            }
-            if cpu.clwb {
-                flush_clwb(buf.as_ptr(), 4096);
+        let mut kinds = vec![WriteBack::None, WriteBack::Clflush];
+        if cpu.clflushopt {
+            kinds.push(WriteBack::Clflushopt);
+        }
+        if cpu.clwb {
+            kinds.push(WriteBack::Clwb);
+        }
+        for k in kinds {
+            // SAFETY: buf is mapped; each instruction is used only if the CPU has it.
+            unsafe {
+                k.write_back(buf.as_ptr().add(3), 1000);
+                k.write_back(buf.as_ptr(), 4096);
             }
         }
         sfence();
