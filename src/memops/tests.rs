@@ -328,3 +328,95 @@ fn cached_destination_lines() {
     assert_eq!((c.lines, c.of), (16, 64));
     assert!(!c.write_through(4096));
 }
+
+/// The source-free lead of a cached move: whole destination lines up to the source's first
+/// line (forward) or down from the end of its last line (backward).
+#[test]
+fn source_free_lead_stops_at_the_source_lines() {
+    let at = |a: usize| a as *const u8;
+    // Forward, dst line-aligned, source half a length above: everything below its line.
+    assert_eq!(
+        source_free_lead(at(0x10000), at(0x10000 + 2048), 4096),
+        2048
+    );
+    // Forward, both off the line: up to the line that holds the source's first byte.
+    assert_eq!(
+        source_free_lead(at(0x10007), at(0x10007 + 2053), 4096),
+        2048 - 7
+    );
+    // Backward: from the end of the source's last line to the destination's end.
+    assert_eq!(
+        source_free_lead(at(0x10000 + 2048), at(0x10000), 4096),
+        2048
+    );
+    assert_eq!(
+        source_free_lead(at(0x10007 + 2053), at(0x10007), 4096),
+        0x10007 + 2053 + 4096 - (0x10007 + 4096usize).next_multiple_of(64)
+    );
+    // A shift inside one line: no line is free of source bytes.
+    assert_eq!(source_free_lead(at(0x10001), at(0x10009), 4096), 0);
+    assert_eq!(source_free_lead(at(0x10009), at(0x10001), 4096), 0);
+}
+
+/// Close overlapping moves that stream their source-free lines and write the rest through
+/// the cache (`Stores::StreamThenCache`), through `memmove` as the exports call it: the bytes
+/// of a plain `copy_within`, nothing written outside the destination, for each direction,
+/// misalignment and the flags that keep the strategy.
+#[test]
+fn close_moves_stream_their_source_free_lines() {
+    let d = dispatch::get();
+    let default_config = d.cached_moves && !d.no_movnt && !d.flush_is_noop();
+    let mut r = Rng(7);
+    for &(len, shift) in &[
+        (8192, 4096),
+        (8192 + 13, 4096 + 5),
+        (16384, 8192),
+        (65536, 32768),
+        (65536 + 7, 40000),
+        (200_000, 65536),
+        (1 << 20, 60000),
+    ] {
+        for backward in [false, true] {
+            for mis in [0, 7, 63] {
+                for flags in [0, PMEM_F_MEM_NODRAIN, PMEM_F_MEM_WC | PMEM_F_MEM_TEMPORAL] {
+                    let mut buf = vec![GUARD_BYTE; len + shift + 2 * GUARD + 64];
+                    let base = GUARD + (64 - buf.as_ptr() as usize % 64) % 64 + mis;
+                    pattern(&mut buf[base..base + len + shift], r.next());
+                    let (so, dof) = if backward {
+                        (base, base + shift)
+                    } else {
+                        (base + shift, base)
+                    };
+                    let mut expect = buf.clone();
+                    expect.copy_within(so..so + len, dof);
+                    let p = buf.as_mut_ptr();
+                    // SAFETY: both ranges lie inside buf.
+                    let (dp, sp) = unsafe { (p.add(dof), p.add(so) as *const u8) };
+                    let how = stores(d, len, flags, Some((dp, sp)));
+                    let half_shared = 2 * shift <= len;
+                    if default_config
+                        && mis == 0
+                        && shift % 64 == 0
+                        && half_shared
+                        && flags & PMEM_F_MEM_WC == 0
+                    {
+                        // Line-aligned shapes written through the cache (at least half of
+                        // the lines shared): the destination below (forward) or above
+                        // (backward) the source streams, all of it.
+                        assert_eq!(how, Stores::StreamThenCache(shift), "{len} {shift}");
+                    }
+                    if flags & PMEM_F_MEM_WC != 0 {
+                        assert_eq!(how, Stores::Stream);
+                    }
+                    // SAFETY: as above.
+                    unsafe { memmove(dp, sp, len, flags) };
+                    flush::sfence();
+                    assert!(
+                        buf == expect,
+                        "len={len} shift={shift} backward={backward} mis={mis} flags={flags:#x}"
+                    );
+                }
+            }
+        }
+    }
+}
