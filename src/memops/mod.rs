@@ -9,7 +9,7 @@
 //!   source shares cache lines with the destination; a move whose source lies close and
 //!   shares most of its destination's lines goes through the cache (`CachedDst`), as the move
 //!   has just loaded those lines, except for the lines it writes before it reaches the
-//!   source's, which stream (`Stores::StreamThenCache`);
+//!   source's, which stream (`cached_move`);
 //! * `PMEM_NO_MOVNT=1` turns every non-temporal choice into the temporal one;
 //! * a non-temporal call streams its partial-line edges when drained, and writes them
 //!   through the cache under `NODRAIN` (`Edges`);
@@ -68,7 +68,7 @@ const CACHED_MOVE_SHIFT_MAX: usize = 64 * 1024;
 const CACHED_MOVE_LEN_MAX: usize = 4 * 1024 * 1024;
 
 /// The least run of source-free destination lines a cached move streams (see
-/// `Stores::StreamThenCache`). Measured on the bench's moves by half their length, against
+/// `cached_move`). Measured on the bench's moves by half their length, against
 /// writing all of it through the cache: 4-11% faster with 4 KiB streamed (8 KiB moves),
 /// 13-17% with 8 KiB, 26-38% with 32-64 KiB; with 2 KiB (4 KiB moves) backward moves gained
 /// 2-9% and forward ones lost 2-5% (their destination may still be cached from earlier
@@ -136,11 +136,9 @@ enum Stores {
     Stream,
     /// Ordinary stores, written back unless nothing needs flushing.
     Cache,
-    /// A move written through the cache (`CachedDst::write_through`) whose first `n` bytes in
-    /// copy order (the low end of a forward move, the high end of a backward one) land in
-    /// destination lines that hold no source byte: the move has not loaded those lines, so
-    /// they stream, and the rest, lines it has just loaded, go through the cache.
-    StreamThenCache(usize),
+    /// A close overlapping move, through the cache but for its source-free lead
+    /// (`cached_move`).
+    CachedMove,
 }
 
 /// The bytes a move writes, in copy order, before its destination reaches a line that holds
@@ -182,10 +180,7 @@ fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8
                     && len <= CACHED_MOVE_LEN_MAX
                     && CachedDst::of_move(dst, src, len).write_through(len) =>
             {
-                match source_free_lead(dst, src, len) {
-                    n if n >= CACHED_MOVE_STREAM_MIN && n < len => Stores::StreamThenCache(n),
-                    _ => Stores::Cache,
-                }
+                Stores::CachedMove
             }
             _ => Stores::Stream,
         }
@@ -250,23 +245,51 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
             Stores::Stream => (k.memmove_nt)(dst, src, len, d.write_back, edges_for(flags)),
             Stores::Cache if d.flush_is_noop() => (k.memmove_plain)(dst, src, len),
             Stores::Cache => (k.memmove_temporal)(dst, src, len, d.write_back),
-            Stores::StreamThenCache(n) => {
-                // The streamed part's destination lies wholly outside the source (below it
-                // forwards, above it backwards), so writing it first clobbers no source byte
-                // the cached part still has to load; each part is a memmove of its own.
-                let edges = edges_for(flags);
-                if must_copy_backward(dst, src, len) {
-                    let m = len - n;
-                    (k.memmove_nt)(dst.add(m), src.add(m), n, d.write_back, edges);
-                    (k.memmove_temporal)(dst, src, m, d.write_back);
-                } else {
-                    (k.memmove_nt)(dst, src, n, d.write_back, edges);
-                    (k.memmove_temporal)(dst.add(n), src.add(n), len - n, d.write_back);
-                }
+            Stores::CachedMove => return cached_move(d, dst, src, len, flags),
+        }
+    }
+    finish(d, how == Stores::Stream, flags);
+}
+
+/// How many bytes of a close overlapping move written through the cache stream: its
+/// source-free lead (the first bytes in copy order, the low end of a forward move, the high
+/// end of a backward one, whose destination lines hold no source byte, so the move has not
+/// loaded them) when it is long enough, or none.
+#[inline(always)]
+fn cached_move_streamed(dst: *const u8, src: *const u8, len: usize) -> Option<usize> {
+    let n = source_free_lead(dst, src, len);
+    (n >= CACHED_MOVE_STREAM_MIN && n < len).then_some(n)
+}
+
+/// A close overlapping move (`Stores::CachedMove`): its source-free lead streamed, the rest,
+/// lines the move has just loaded, through the cache; then the drain. Out of line: inlined
+/// into every export, it made 8-64 B `NOFLUSH`/`NODRAIN` calls 5-10% slower (a bigger
+/// prologue), and these moves are long enough not to notice a call.
+///
+/// # Safety
+/// As `memmove`; len > 0.
+#[inline(never)]
+unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, flags: u32) {
+    let k = &d.kernels;
+    let streamed = cached_move_streamed(dst, src, len);
+    // SAFETY: forwarded caller contract. The streamed part's destination lies wholly outside
+    // the source (below it forwards, above it backwards), so writing it first clobbers no
+    // source byte the cached part still has to load; each part is a memmove of its own.
+    unsafe {
+        match streamed {
+            None => (k.memmove_temporal)(dst, src, len, d.write_back),
+            Some(n) if must_copy_backward(dst, src, len) => {
+                let m = len - n;
+                (k.memmove_nt)(dst.add(m), src.add(m), n, d.write_back, edges_for(flags));
+                (k.memmove_temporal)(dst, src, m, d.write_back);
+            }
+            Some(n) => {
+                (k.memmove_nt)(dst, src, n, d.write_back, edges_for(flags));
+                (k.memmove_temporal)(dst.add(n), src.add(n), len - n, d.write_back);
             }
         }
     }
-    finish(d, how != Stores::Cache, flags);
+    finish(d, streamed.is_some(), flags);
 }
 
 /// # Safety

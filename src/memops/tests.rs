@@ -359,7 +359,7 @@ fn source_free_lead_stops_at_the_source_lines() {
 }
 
 /// Close overlapping moves that stream their source-free lines and write the rest through
-/// the cache (`Stores::StreamThenCache`), through `memmove` as the exports call it: the bytes
+/// the cache (`cached_move`), through `memmove` as the exports call it: the bytes
 /// of a plain `copy_within`, nothing written outside the destination, for each direction,
 /// misalignment and the flags that keep the strategy.
 #[test]
@@ -403,7 +403,8 @@ fn close_moves_stream_their_source_free_lines() {
                         // Line-aligned shapes written through the cache (at least half of
                         // the lines shared): the destination below (forward) or above
                         // (backward) the source streams, all of it.
-                        assert_eq!(how, Stores::StreamThenCache(shift), "{len} {shift}");
+                        assert_eq!(how, Stores::CachedMove, "{len} {shift}");
+                        assert_eq!(cached_move_streamed(dp, sp, len), Some(shift));
                     }
                     if flags & PMEM_F_MEM_WC != 0 {
                         assert_eq!(how, Stores::Stream);
