@@ -128,18 +128,31 @@ fn check_copy(
     );
 }
 
+/// A move of len bytes by `shift` inside `buf`, the lower of its two ranges starting at
+/// `base`: the source and destination offsets, and the buffer as it must be after the move.
+fn overlap_case(
+    buf: &[u8],
+    base: usize,
+    len: usize,
+    shift: usize,
+    backward: bool,
+) -> (usize, usize, Vec<u8>) {
+    let (so, dof) = if backward {
+        (base, base + shift)
+    } else {
+        (base + shift, base)
+    };
+    let mut expect = buf.to_vec();
+    expect.copy_within(so..so + len, dof);
+    (so, dof, expect)
+}
+
 /// A move inside one buffer, destination `shift` bytes after (or before) the source.
 fn check_overlap(k: &MemKernels, mode: Mode, len: usize, shift: usize, backward: bool, seed: u64) {
     let total = len + shift + 2 * GUARD;
     let mut buf = vec![0u8; total];
     pattern(&mut buf, seed);
-    let (so, dof) = if backward {
-        (GUARD, GUARD + shift)
-    } else {
-        (GUARD + shift, GUARD)
-    };
-    let mut expect = buf.clone();
-    expect.copy_within(so..so + len, dof);
+    let (so, dof, expect) = overlap_case(&buf, GUARD, len, shift, backward);
     let p = buf.as_mut_ptr();
     unsafe {
         let (d, s) = (p.add(dof), p.add(so) as *const u8);
@@ -382,13 +395,7 @@ fn close_moves_stream_their_source_free_lines() {
                     let mut buf = vec![GUARD_BYTE; len + shift + 2 * GUARD + 64];
                     let base = GUARD + (64 - buf.as_ptr() as usize % 64) % 64 + mis;
                     pattern(&mut buf[base..base + len + shift], r.next());
-                    let (so, dof) = if backward {
-                        (base, base + shift)
-                    } else {
-                        (base + shift, base)
-                    };
-                    let mut expect = buf.clone();
-                    expect.copy_within(so..so + len, dof);
+                    let (so, dof, expect) = overlap_case(&buf, base, len, shift, backward);
                     let p = buf.as_mut_ptr();
                     // SAFETY: both ranges lie inside buf.
                     let (dp, sp) = unsafe { (p.add(dof), p.add(so) as *const u8) };
