@@ -59,7 +59,8 @@ const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
 /// and the source lies at most `CACHED_MOVE_SHIFT_MAX` away: each of those lines is then
 /// stored into shortly after the move loaded it, while it is still cached, and streaming into
 /// cached lines is the slow case (Zen 3, persisted moves against PMDK, which streams them):
-/// * the bench's moves by half their length, 256 B-64 KiB: 0.92-1.06x streamed, 1.1-1.5x now;
+/// * the bench's moves by half their length, 256 B-64 KiB: 0.92-1.06x streamed, 1.1-1.5x
+///   through the cache, 64 KiB 1.3-1.7x with its source-free half streamed (`cached_move`);
 /// * 1-4 MiB moved by 64 B-64 KiB: 0.93-1.11x streamed, 1.07-1.84x now (the spread is the
 ///   machine's two speed states); 8 MiB 1.05x;
 /// * not beyond: 16 MiB by 64 B ran at 0.78-1.03x (the lines come from memory anyway), and
@@ -162,7 +163,6 @@ fn source_free_lead(dst: *const u8, src: *const u8, len: usize) -> usize {
 /// compiler kept out of line, it cost `NODRAIN` copies of 8-256 B 5-20%).
 #[inline(always)]
 fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8)>) -> Stores {
-    let stream_if = |yes: bool| if yes { Stores::Stream } else { Stores::Cache };
     if d.no_movnt {
         Stores::Cache
     } else if flags & MOVNT_FLAGS != 0 {
@@ -184,12 +184,13 @@ fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8
             }
             _ => Stores::Stream,
         }
+    } else if d.stream_small_persists
+        && flags & PMEM_F_MEM_NODRAIN == 0
+        && CachedDst::of(mv, len).lines == 0
+    {
+        Stores::Stream
     } else {
-        stream_if(
-            d.stream_small_persists
-                && flags & PMEM_F_MEM_NODRAIN == 0
-                && CachedDst::of(mv, len).lines == 0,
-        )
+        Stores::Cache
     }
 }
 

@@ -373,8 +373,9 @@ fn source_free_lead_stops_at_the_source_lines() {
 
 /// Close overlapping moves that stream their source-free lines and write the rest through
 /// the cache (`cached_move`), through `memmove` as the exports call it: the bytes
-/// of a plain `copy_within`, nothing written outside the destination, for each direction,
-/// misalignment and the flags that keep the strategy.
+/// of a plain `copy_within`, nothing written outside the destination, for each direction
+/// and misalignment, drained and `NODRAIN` (which split) and `WC` (which streams it all).
+/// tests-c's t_mem.c asks the same shape (delta 32771) of PMDK and of us.
 #[test]
 fn close_moves_stream_their_source_free_lines() {
     let d = dispatch::get();

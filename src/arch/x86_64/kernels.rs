@@ -91,6 +91,13 @@ macro_rules! vector_kernels {
         /// ceiling), while 64-128 KiB ones ran 4-18% slower (Zen 3, A/B in one run).
         const PREFETCH_MAX: usize = 256 * 1024;
 
+        /// Whether a forward copy of n bytes prefetches its source (streamed bodies and
+        /// temporal blocks alike).
+        #[inline(always)]
+        fn prefetches(n: usize) -> bool {
+            n > PREFETCH_MIN && n < PREFETCH_MAX
+        }
+
         /// Prefetches the lines of [p, p + n) into L1.
         #[inline(always)]
         fn prefetch(p: *const u8, n: usize) {
@@ -383,10 +390,10 @@ macro_rules! vector_kernels {
                         end = start;
                     }
                 } else {
-                    // The source prefetched ahead as in stream_lines_fwd, within the same
-                    // lengths: 64-128 KiB TEMPORAL copies ran 3-8% faster with it (A/B, one
-                    // run), 16-32 KiB ones 1-4% slower, the bench's 4 KiB and 1 MiB+ ones alike.
-                    let prefetching = len > PREFETCH_MIN && len < PREFETCH_MAX;
+                    // The source prefetched ahead as in stream_lines_fwd: 64-128 KiB TEMPORAL
+                    // copies ran 3-14% faster with it (A/B), 16-32 KiB ones 1-4% slower (their
+                    // source in L2), 4 KiB and 1 MiB+ ones (not prefetched) alike.
+                    let prefetching = prefetches(len);
                     if prefetching {
                         prefetch(src, PREFETCH_AHEAD.min(len));
                     }
@@ -469,7 +476,7 @@ macro_rules! vector_kernels {
                     }
                     return;
                 }
-                let prefetching = PREFETCH && n > PREFETCH_MIN && n < PREFETCH_MAX;
+                let prefetching = PREFETCH && prefetches(n);
                 if prefetching {
                     prefetch(s, PREFETCH_AHEAD.min(n));
                 }
