@@ -7,6 +7,8 @@ use std::ffi::{CStr, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::sync::OnceLock;
 
+use crate::strategy::CpuClass;
+
 /// Every knob the environment can turn, as parsed values (`None`: unset or unparsable).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -29,6 +31,8 @@ pub struct Config {
     /// PMEM_NO_GENERIC_MEMCPY=1: accepted for compatibility (PMDK uses it to pick its
     /// arch-specific copy over the generic one, which is what we always do on x86-64).
     pub no_generic_memcpy: bool,
+    /// PMEM_CPU_CLASS: follow this CPU class's strategy instead of the detected one's.
+    pub cpu_class: Option<CpuClass>,
     /// PMEM_WC_WORKAROUND: whether WC (non-temporal) stores need a trailing fence on their own.
     pub wc_workaround: Option<bool>,
     /// PMEM_MMAP_HINT (hex): place mappings at or above this address, no randomness.
@@ -119,6 +123,9 @@ impl Config {
             avx: flag(c"PMEM_AVX"),
             avx512f: flag(c"PMEM_AVX512F"),
             no_generic_memcpy: flag(c"PMEM_NO_GENERIC_MEMCPY") == Some(true),
+            cpu_class: read_var(c"PMEM_CPU_CLASS", false)
+                .as_deref()
+                .and_then(CpuClass::from_name),
             wc_workaround: flag(c"PMEM_WC_WORKAROUND"),
             mmap_hint: read_var(c"PMEM_MMAP_HINT", false)
                 .as_deref()

@@ -11,26 +11,17 @@ use std::sync::OnceLock;
 use crate::arch::x86_64::avx2::wide64;
 use crate::arch::x86_64::cpu::CpuFeatures;
 use crate::arch::x86_64::flush::WriteBack;
+use crate::arch::x86_64::kernels::{Edges, Prefetch};
 use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
-use crate::memops::{generic, MemKernels};
-
-/// PMDK's default `PMEM_MOVNT_THRESHOLD` (on AMD it still rules NODRAIN copies and moves
-/// within shared lines, see `streams_small_persists`).
-pub const DEFAULT_MOVNT_THRESHOLD: usize = 256;
-
-/// Whether small persisted copies stream, whatever the threshold: yes on AMD Zen, where a
-/// CLWB of a line just written costs more than streaming it: persisted copies of 8-256 bytes
-/// took 117-143 ns as MOVNTI streams + SFENCE against 178-228 ns as ordinary stores + CLWB +
-/// SFENCE (EPYC, Zen 3; the issue measured the same shape on Zen 4). Not when the drain is
-/// deferred (NODRAIN: write-back throughput wins then, 64 B copies 17 ns against 22 ns), nor
-/// for a move whose source shares cache lines with its destination (those lines are cached,
-/// and streaming into cached lines costs more: 230 ns against 192 ns for 8-64 B moves).
-fn streams_small_persists(cpu: &CpuFeatures) -> bool {
-    cpu.amd
-}
+#[cfg(test)]
+use crate::memops::generic;
+use crate::memops::MemKernels;
+use crate::strategy::{CpuClass, Strategy};
 
 pub struct Dispatch {
+    /// The CPU class whose strategy this process follows (`PMEM_CPU_CLASS` overrides it).
+    pub class: CpuClass,
     /// Write-back of pmem_flush and the memops (`None` when flushing is off).
     pub write_back: WriteBack,
     /// Write-back of pmem_deep_flush: always the real instruction.
@@ -42,26 +33,29 @@ pub struct Dispatch {
     pub kernels: MemKernels,
     pub movnt_threshold: usize,
     /// Stream persisted copies of any size (no hint, drained, destination lines not cached):
-    /// on AMD, unless PMEM_MOVNT_THRESHOLD is set.
+    /// where the strategy says so, unless PMEM_MOVNT_THRESHOLD is set.
     pub stream_small_persists: bool,
     /// Overlapping moves whose destination lines are mostly cached go through the cache
-    /// whatever their length (`memops::CachedDst::write_through`); not when
-    /// PMEM_MOVNT_THRESHOLD is set.
+    /// whatever their length (`memops::CachedDst::write_through`): where the strategy says
+    /// so, unless PMEM_MOVNT_THRESHOLD is set.
     pub cached_moves: bool,
+    /// How drained non-temporal calls write their partial-line edges.
+    pub drained_edges: Edges,
     pub no_movnt: bool,
     pub wc_workaround: bool,
     /// What was chosen, for the log and the tests.
     pub description: String,
 }
 
-/// The kernels of one instruction set.
+/// The kernels of one instruction set, with a strategy's prefetch windows.
 macro_rules! kernels_of {
-    ($isa:ident, $name:literal) => {
+    ($isa:ident, $name:literal, $prefetch:expr) => {
         MemKernels {
             name: $name,
-            memmove_nt: $isa::memmove_nt,
+            cached_name: $name,
+            memmove_nt: $isa::memmove_nt::<{ $prefetch.stream_max() }>,
             memset_nt: $isa::memset_nt,
-            memmove_temporal: $isa::memmove_temporal,
+            memmove_temporal: $isa::memmove_temporal::<{ $prefetch.temporal_max() }>,
             memset_temporal: $isa::memset_temporal,
             memmove_plain: $isa::memmove_plain,
             memset_plain: $isa::memset_plain,
@@ -69,33 +63,69 @@ macro_rules! kernels_of {
     };
 }
 
-const AVX512_KERNELS: MemKernels = kernels_of!(avx512, "avx512f");
-const AVX2_KERNELS: MemKernels = kernels_of!(avx2, "avx2");
-const SSE2_KERNELS: MemKernels = kernels_of!(sse2, "sse2");
+/// The vector instruction sets with a kernel module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    Avx512f,
+    Avx2,
+    Sse2,
+}
 
-/// The widest vector kernels the CPU has and the environment allows
-/// (`PMEM_AVX512F=0`, `PMEM_AVX=0` take them away).
-pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config) -> MemKernels {
-    let avx_allowed = cfg.avx != Some(false);
-    if cpu.avx512f && avx_allowed && cfg.avx512f != Some(false) {
-        AVX512_KERNELS
-    } else if cpu.avx2 && avx_allowed {
-        AVX2_KERNELS
-    } else {
-        SSE2_KERNELS
+/// One instruction set's kernels with the given prefetch windows.
+const fn isa_kernels(isa: Isa, prefetch: Prefetch) -> MemKernels {
+    use Prefetch::{Streams, Window};
+    match (isa, prefetch) {
+        (Isa::Avx512f, Window) => kernels_of!(avx512, "avx512f", Window),
+        (Isa::Avx512f, Streams) => kernels_of!(avx512, "avx512f", Streams),
+        (Isa::Avx2, Window) => kernels_of!(avx2, "avx2", Window),
+        (Isa::Avx2, Streams) => kernels_of!(avx2, "avx2", Streams),
+        (Isa::Sse2, Window) => kernels_of!(sse2, "sse2", Window),
+        (Isa::Sse2, Streams) => kernels_of!(sse2, "sse2", Streams),
     }
 }
 
-/// Kernels for tests and benchmarks that force one instruction set.
+/// The widest vector kernels the CPU has and the environment allows (`PMEM_AVX512F=0`,
+/// `PMEM_AVX=0` take them away); the strategy may keep ordinary stores at AVX2.
+pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config, strategy: &Strategy) -> MemKernels {
+    let avx_allowed = cfg.avx != Some(false);
+    let isa = if cpu.avx512f && avx_allowed && cfg.avx512f != Some(false) {
+        Isa::Avx512f
+    } else if cpu.avx2 && avx_allowed {
+        Isa::Avx2
+    } else {
+        Isa::Sse2
+    };
+    let nt = isa_kernels(isa, strategy.prefetch);
+    if isa != Isa::Avx512f || strategy.wide_cached_stores {
+        return nt;
+    }
+    let cached = isa_kernels(Isa::Avx2, strategy.prefetch);
+    MemKernels {
+        cached_name: cached.name,
+        memmove_temporal: cached.memmove_temporal,
+        memset_temporal: cached.memset_temporal,
+        memmove_plain: cached.memmove_plain,
+        memset_plain: cached.memset_plain,
+        ..nt
+    }
+}
+
+/// Kernels for tests that force one instruction set (with the Zen prefetch windows, which
+/// take every prefetch path).
+#[cfg(test)]
 pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
     match name {
-        "avx512f" => Some(AVX512_KERNELS),
-        "avx2" => Some(AVX2_KERNELS),
-        "sse2" => Some(SSE2_KERNELS),
-        #[cfg(test)]
-        "avx512-shape-on-avx2" => Some(kernels_of!(wide64, "avx512-shape-on-avx2")),
+        "avx512f" => Some(isa_kernels(Isa::Avx512f, Prefetch::Window)),
+        "avx2" => Some(isa_kernels(Isa::Avx2, Prefetch::Window)),
+        "sse2" => Some(isa_kernels(Isa::Sse2, Prefetch::Window)),
+        "avx512-shape-on-avx2" => Some(kernels_of!(
+            wide64,
+            "avx512-shape-on-avx2",
+            Prefetch::Window
+        )),
         "generic" => Some(MemKernels {
             name: "generic",
+            cached_name: "generic",
             memmove_nt: generic::memmove_nt,
             memset_nt: generic::memset_nt,
             memmove_temporal: generic::memmove_temporal,
@@ -107,8 +137,9 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
     }
 }
 
-/// The whole decision, from what the CPU has, what the environment asks and whether the
-/// platform flushes caches on power loss (eADR, `auto_flush`).
+/// The whole decision, from what the CPU has (and so its class's strategy), what the
+/// environment asks and whether the platform flushes caches on power loss (eADR,
+/// `auto_flush`).
 pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
     let (instr, drain, drain_is_noop): (_, fn(), _) = if cpu.clwb && !cfg.no_clwb {
         (WriteBack::Clwb, flush::sfence, false)
@@ -125,16 +156,16 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
     };
     let write_back = if skip_flush { WriteBack::None } else { instr };
 
-    let kernels = choose_kernels(cpu, cfg);
-    let movnt_threshold = cfg.movnt_threshold.unwrap_or(DEFAULT_MOVNT_THRESHOLD);
+    let class = cfg.cpu_class.unwrap_or_else(|| CpuClass::of(cpu));
+    let strategy = class.strategy();
+    let kernels = choose_kernels(cpu, cfg, &strategy);
+    let movnt_threshold = cfg.movnt_threshold.unwrap_or(strategy.movnt_threshold);
     // Only where a persisted copy can stream at all (not with PMEM_NO_MOVNT=1, nor when
-    // nothing is flushed: then ordinary stores are used, as in PMDK).
-    let stream_small_persists = cfg.movnt_threshold.is_none()
-        && streams_small_persists(cpu)
-        && !cfg.no_movnt
-        && !skip_flush;
-    // The same conditions: an explicit threshold is the user's choice of where streaming starts.
-    let cached_moves = cfg.movnt_threshold.is_none() && !cfg.no_movnt && !skip_flush;
+    // nothing is flushed: then ordinary stores are used, as in PMDK); an explicit threshold
+    // is the user's choice of where streaming starts.
+    let may_stream = cfg.movnt_threshold.is_none() && !cfg.no_movnt && !skip_flush;
+    let stream_small_persists = may_stream && strategy.small_persists_stream;
+    let cached_moves = may_stream && strategy.close_moves_cached;
     let mut threshold = format!("threshold {movnt_threshold}");
     if stream_small_persists {
         threshold += ", small persists streamed";
@@ -145,16 +176,21 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
     let no_movnt = cfg.no_movnt;
     let copy = if no_movnt {
         "temporal only".to_string()
+    } else if kernels.cached_name != kernels.name {
+        format!("{} nt, {} cached", kernels.name, kernels.cached_name)
     } else {
         format!("{} nt", kernels.name)
     };
     let description = format!(
-        "flush: {} (deep: {}), drain: {}, copy: {copy}, {threshold}",
+        "cpu class: {}, flush: {} (deep: {}), drain: {}, copy: {copy}, {threshold}, {}",
+        class.name(),
         write_back.name(),
         instr.name(),
         if drain_is_noop { "none" } else { "sfence" },
+        strategy.describe(),
     );
     Dispatch {
+        class,
         write_back,
         deep_write_back: instr,
         drain,
@@ -163,6 +199,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         movnt_threshold,
         stream_small_persists,
         cached_moves,
+        drained_edges: strategy.drained_edges,
         no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
         description,
@@ -206,6 +243,8 @@ static LIBPMEM_INIT: extern "C" fn() = libpmem_init;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::x86_64::cpu::Vendor;
+    use crate::strategy::{AMD_ZEN, INTEL_SERVER, PMDK};
 
     fn cpu(clwb: bool, clflushopt: bool) -> CpuFeatures {
         CpuFeatures {
@@ -217,18 +256,39 @@ mod tests {
         }
     }
 
+    fn zen() -> CpuFeatures {
+        CpuFeatures {
+            vendor: Vendor::Amd,
+            family: 0x19,
+            model: 0x01,
+            avx2: true,
+            ..cpu(true, true)
+        }
+    }
+
+    fn icelake_server() -> CpuFeatures {
+        CpuFeatures {
+            vendor: Vendor::Intel,
+            family: 6,
+            model: 0x6a,
+            avx2: true,
+            avx512f: true,
+            ..cpu(true, true)
+        }
+    }
+
     #[test]
     fn flush_instruction_preference() {
         let cfg = Config::default();
-        assert!(decide(&cpu(true, true), &cfg, false)
-            .description
-            .starts_with("flush: clwb"));
-        assert!(decide(&cpu(false, true), &cfg, false)
-            .description
-            .starts_with("flush: clflushopt"));
+        let d = decide(&cpu(true, true), &cfg, false);
+        assert_eq!((d.write_back, d.drain_is_noop), (WriteBack::Clwb, false));
+        let d = decide(&cpu(false, true), &cfg, false);
+        assert_eq!(
+            (d.write_back, d.drain_is_noop),
+            (WriteBack::Clflushopt, false)
+        );
         let d = decide(&cpu(false, false), &cfg, false);
-        assert!(d.description.starts_with("flush: clflush "));
-        assert!(d.drain_is_noop);
+        assert_eq!((d.write_back, d.drain_is_noop), (WriteBack::Clflush, true));
     }
 
     #[test]
@@ -237,37 +297,44 @@ mod tests {
             no_clwb: true,
             ..Default::default()
         };
-        assert!(decide(&cpu(true, true), &cfg, false)
-            .description
-            .starts_with("flush: clflushopt"));
+        assert_eq!(
+            decide(&cpu(true, true), &cfg, false).write_back,
+            WriteBack::Clflushopt
+        );
         let cfg = Config {
             no_clwb: true,
             no_clflushopt: true,
             ..Default::default()
         };
-        assert!(decide(&cpu(true, true), &cfg, false)
-            .description
-            .starts_with("flush: clflush "));
+        assert_eq!(
+            decide(&cpu(true, true), &cfg, false).write_back,
+            WriteBack::Clflush
+        );
     }
 
     #[test]
     fn no_flush_and_auto_flush() {
         let d = decide(&cpu(true, true), &Config::default(), true);
-        assert!(d.description.starts_with("flush: none (deep: clwb)"));
+        assert_eq!(
+            (d.write_back, d.deep_write_back),
+            (WriteBack::None, WriteBack::Clwb)
+        );
         let cfg = Config {
             no_flush: Some(false),
             ..Default::default()
         };
-        assert!(decide(&cpu(true, true), &cfg, true)
-            .description
-            .starts_with("flush: clwb"));
+        assert_eq!(
+            decide(&cpu(true, true), &cfg, true).write_back,
+            WriteBack::Clwb
+        );
         let cfg = Config {
             no_flush: Some(true),
             ..Default::default()
         };
-        assert!(decide(&cpu(true, true), &cfg, false)
-            .description
-            .starts_with("flush: none"));
+        assert_eq!(
+            decide(&cpu(true, true), &cfg, false).write_back,
+            WriteBack::None
+        );
     }
 
     #[test]
@@ -277,21 +344,39 @@ mod tests {
             avx512f: true,
             ..cpu(true, true)
         };
-        assert_eq!(choose_kernels(&all, &Config::default()).name, "avx512f");
+        let pick = |cpu: &CpuFeatures, cfg: &Config| choose_kernels(cpu, cfg, &PMDK).name;
+        assert_eq!(pick(&all, &Config::default()), "avx512f");
         let cfg = Config {
             avx512f: Some(false),
             ..Default::default()
         };
-        assert_eq!(choose_kernels(&all, &cfg).name, "avx2");
+        assert_eq!(pick(&all, &cfg), "avx2");
         let cfg = Config {
             avx: Some(false),
             ..Default::default()
         };
-        assert_eq!(choose_kernels(&all, &cfg).name, "sse2");
-        assert_eq!(
-            choose_kernels(&cpu(true, true), &Config::default()).name,
-            "sse2"
+        assert_eq!(pick(&all, &cfg), "sse2");
+        assert_eq!(pick(&cpu(true, true), &Config::default()), "sse2");
+    }
+
+    #[test]
+    fn intel_servers_keep_ordinary_stores_at_avx2() {
+        let cfg = Config::default();
+        let k = choose_kernels(&icelake_server(), &cfg, &INTEL_SERVER);
+        assert_eq!((k.name, k.cached_name), ("avx512f", "avx2"));
+        let d = decide(&icelake_server(), &cfg, false);
+        assert!(
+            d.description.contains("copy: avx512f nt, avx2 cached"),
+            "{}",
+            d.description
         );
+        // Without AVX-512 there is nothing to narrow.
+        let cfg = Config {
+            avx512f: Some(false),
+            ..Default::default()
+        };
+        let k = choose_kernels(&icelake_server(), &cfg, &INTEL_SERVER);
+        assert_eq!((k.name, k.cached_name), ("avx2", "avx2"));
     }
 
     #[test]
@@ -308,52 +393,71 @@ mod tests {
     }
 
     #[test]
-    fn small_persists_stream_on_amd_unless_threshold_set() {
-        let intel = cpu(true, true);
-        let amd = CpuFeatures { amd: true, ..intel };
+    fn each_class_gets_its_strategy() {
         let cfg = Config::default();
-        let d = decide(&intel, &cfg, false);
-        assert_eq!((d.movnt_threshold, d.stream_small_persists), (256, false));
-        let d = decide(&amd, &cfg, false);
-        assert_eq!((d.movnt_threshold, d.stream_small_persists), (256, true));
+        let d = decide(&zen(), &cfg, false);
+        assert_eq!(d.class, CpuClass::AmdZen);
+        assert_eq!(
+            (d.stream_small_persists, d.cached_moves, d.drained_edges),
+            (true, true, Edges::Stream)
+        );
+        for cpu in [icelake_server(), cpu(true, true)] {
+            let d = decide(&cpu, &cfg, false);
+            assert_ne!(d.class, CpuClass::AmdZen);
+            assert_eq!(
+                (d.stream_small_persists, d.cached_moves, d.drained_edges),
+                (false, false, Edges::Cached)
+            );
+        }
+        assert_eq!(
+            decide(&icelake_server(), &cfg, false).class,
+            CpuClass::IntelServer
+        );
+        assert_eq!(decide(&cpu(true, true), &cfg, false).class, CpuClass::Other);
+        // PMEM_CPU_CLASS overrides the detected class.
+        let cfg = Config {
+            cpu_class: Some(CpuClass::Other),
+            ..Default::default()
+        };
+        let d = decide(&zen(), &cfg, false);
+        assert_eq!(
+            (d.class, d.drained_edges),
+            (CpuClass::Other, PMDK.drained_edges)
+        );
+        assert!(
+            d.description.starts_with("cpu class: other,"),
+            "{}",
+            d.description
+        );
+        assert_eq!(AMD_ZEN.movnt_threshold, PMDK.movnt_threshold);
+    }
+
+    #[test]
+    fn threshold_turns_off_small_streams_and_cached_moves() {
+        let amd = zen();
+        let d = decide(&amd, &Config::default(), false);
+        assert_eq!(d.movnt_threshold, 256);
         assert!(d
             .description
             .contains("threshold 256, small persists streamed"));
+        assert!(d.description.contains("close overlapping moves cached"));
         let cfg = Config {
             movnt_threshold: Some(512),
             ..Default::default()
         };
         let d = decide(&amd, &cfg, false);
-        assert_eq!((d.movnt_threshold, d.stream_small_persists), (512, false));
+        assert_eq!(
+            (d.movnt_threshold, d.stream_small_persists, d.cached_moves),
+            (512, false, false)
+        );
         // Nothing streams without non-temporal stores, or when nothing is flushed.
         let cfg = Config {
             no_movnt: true,
             ..Default::default()
         };
-        assert!(!decide(&amd, &cfg, false).stream_small_persists);
+        let d = decide(&amd, &cfg, false);
+        assert!(!d.stream_small_persists && !d.cached_moves);
         let d = decide(&amd, &Config::default(), true);
-        assert!(!d.stream_small_persists && !d.description.contains("streamed"));
-    }
-
-    #[test]
-    fn overlapping_moves_cached_unless_threshold_set() {
-        let intel = cpu(true, true);
-        let d = decide(&intel, &Config::default(), false);
-        assert!(d.cached_moves);
-        assert!(d.description.ends_with("close overlapping moves cached"));
-        let cfg = Config {
-            movnt_threshold: Some(256),
-            ..Default::default()
-        };
-        let d = decide(&intel, &cfg, false);
-        assert!(!d.cached_moves);
-        assert!(!d.description.contains("overlapping"));
-        // Nothing streams anyway with PMEM_NO_MOVNT=1 or when nothing is flushed.
-        let cfg = Config {
-            no_movnt: true,
-            ..Default::default()
-        };
-        assert!(!decide(&intel, &cfg, false).cached_moves);
-        assert!(!decide(&intel, &Config::default(), true).cached_moves);
+        assert!(!d.stream_small_persists && !d.cached_moves);
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Layout: `ffi` is the whole C surface; everything else is safe Rust over small, commented
 //! unsafe blocks. `dispatch` picks the flush instruction and copy kernels once, at load time,
-//! from `arch::x86_64`; `memops` applies PMDK's flag semantics over them; `map` and `registry`
+//! from `arch::x86_64` and the CPU class's `strategy`; `memops` applies PMDK's flag semantics over them; `map` and `registry`
 //! implement pmem_map_file and the pmem range tracking; `persist` the flush/drain/msync family.
 
 pub mod arch;
@@ -18,6 +18,7 @@ pub mod memops;
 pub mod persist;
 pub mod pmem;
 pub mod registry;
+pub mod strategy;
 pub mod sysfs;
 
 pub use consts::*;

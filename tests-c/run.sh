@@ -44,7 +44,8 @@ export PMEM_LIBDIR PMEM_INCDIR PMEM_STATIC_LIB PMEM_STATIC_LIBS REF_LIBDIR REF_I
 # never inherit settings that change libpmem's behaviour
 unset PMEM_IS_PMEM_FORCE PMEM_LOG_LEVEL PMEM_LOG_FILE PMEM_NO_FLUSH PMEM_NO_CLWB \
 	PMEM_NO_CLFLUSHOPT PMEM_NO_MOVNT PMEM_NO_GENERIC_MEMCPY PMEM_MMAP_HINT \
-	PMEM_MOVNT_THRESHOLD PMEM_AVX PMEM_AVX512F PMEM_NO_AVX PMEM_NO_AVX512F LD_PRELOAD 2>/dev/null
+	PMEM_MOVNT_THRESHOLD PMEM_AVX PMEM_AVX512F PMEM_NO_AVX PMEM_NO_AVX512F PMEM_CPU_CLASS \
+	LD_PRELOAD 2>/dev/null
 
 WORK=$(mktemp -d /tmp/pmem-tests-c.XXXXXX)
 SHM=$(mktemp -d /dev/shm/pmem-tests-c.XXXXXX)
@@ -132,6 +133,9 @@ DISKDIR=$WORK/disk
 mkdir -p "$DISKDIR"
 CASES="map|t_map||PMEMTEST_DISKDIR=$DISKDIR
 mem|t_mem||
+mem_zen|t_mem||PMEM_CPU_CLASS=amd-zen
+mem_intel_server|t_mem||PMEM_CPU_CLASS=intel-server
+mem_other|t_mem||PMEM_CPU_CLASS=other
 flush|t_flush||
 threads|t_threads||
 force_unset|t_force||

@@ -16,6 +16,7 @@ fn run_child(env: &[(&str, &str)]) -> String {
         "PMEM_MOVNT_THRESHOLD",
         "PMEM_AVX",
         "PMEM_AVX512F",
+        "PMEM_CPU_CLASS",
         "PMEM_LOG_LEVEL",
         "PMEM_LOG_FILE",
     ] {
@@ -102,17 +103,51 @@ fn overrides_change_the_decision() {
     assert!(d.contains("temporal only"), "{d}");
     let d = with(("PMEM_MOVNT_THRESHOLD", "1024"));
     assert!(d.contains("threshold 1024"), "{d}");
-    // An explicit threshold also rules overlapping moves.
-    assert!(base.contains("close overlapping moves cached"), "{base}");
-    assert!(!d.contains("overlapping"), "{d}");
-    let d = with(("PMEM_MOVNT_THRESHOLD", "garbage"));
+    // The detected class: AMD family 0x17 and later is Zen, whose strategy streams small
+    // persists and caches close moves; an explicit threshold turns both off.
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let amd = cpuinfo.contains("AuthenticAMD") || cpuinfo.contains("HygonGenuine");
-    assert_eq!(base.contains("small persists streamed"), amd, "{base}");
+    let family: u32 = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("cpu family"))
+        .and_then(|l| l.split(':').nth(1))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let zen = amd && family >= 0x17;
+    assert_eq!(base.contains("cpu class: amd-zen,"), zen, "{base}");
+    assert_eq!(base.contains("small persists streamed"), zen, "{base}");
+    assert_eq!(
+        base.contains("close overlapping moves cached"),
+        zen,
+        "{base}"
+    );
     assert!(
-        d.contains("threshold 256") && d.contains("small persists streamed") == amd,
+        !d.contains("small persists") && !d.contains("overlapping"),
+        "{d}"
+    );
+    let d = with(("PMEM_MOVNT_THRESHOLD", "garbage"));
+    assert!(
+        d.contains("threshold 256") && d.contains("small persists streamed") == zen,
         "garbage is ignored: {d}"
     );
+    // PMEM_CPU_CLASS picks a class's strategy whatever the CPU (the child checks the copies).
+    let d = with(("PMEM_CPU_CLASS", "amd-zen"));
+    assert!(
+        d.contains("cpu class: amd-zen,") && d.contains("small persists streamed"),
+        "{d}"
+    );
+    assert!(d.contains("nt edges streamed"), "{d}");
+    for class in ["intel-server", "other"] {
+        let d = with(("PMEM_CPU_CLASS", class));
+        assert!(d.contains(&format!("cpu class: {class},")), "{d}");
+        assert!(!d.contains("small persists streamed"), "{d}");
+        assert!(
+            !d.contains("overlapping") && d.contains("nt edges cached"),
+            "{d}"
+        );
+    }
+    let d = with(("PMEM_CPU_CLASS", "pentium"));
+    assert_eq!(d, base, "an unknown class is ignored");
     let d = with(("PMEM_AVX", "0"));
     assert!(d.contains("copy: sse2"), "{d}");
     if has_cpu("avx512f") {

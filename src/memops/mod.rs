@@ -4,15 +4,15 @@
 //! * `NOFLUSH`: ordinary stores, no flush, no drain;
 //! * `NONTEMPORAL` or `WC`: non-temporal stores; `TEMPORAL` or `WB`: ordinary stores + flush;
 //! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below (always ordinary
-//!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does); on CPUs where
-//!   that is faster (`stream_small_persists`), a drained copy streams at every size unless its
-//!   source shares cache lines with the destination; a move whose source lies close and
-//!   shares most of its destination's lines goes through the cache (`CachedDst`), as the move
-//!   has just loaded those lines, except for the lines it writes before it reaches the
-//!   source's, which stream (`cached_move`);
+//!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does); where the CPU
+//!   class's strategy says so (`crate::strategy`): a drained copy streams at every size
+//!   unless its source shares cache lines with the destination (`stream_small_persists`),
+//!   and a move whose source lies close and shares most of its destination's lines goes
+//!   through the cache (`CachedDst`), as the move has just loaded those lines, except for the
+//!   lines it writes before it reaches the source's, which stream (`cached_move`);
 //! * `PMEM_NO_MOVNT=1` turns every non-temporal choice into the temporal one;
-//! * a non-temporal call streams its partial-line edges when drained, and writes them
-//!   through the cache under `NODRAIN` (`Edges`);
+//! * a non-temporal call writes its partial-line edges through the cache under `NODRAIN`,
+//!   and as the strategy says when drained (`Edges`);
 //! * then a drain unless `NODRAIN`. Unknown flag bits are ignored, like release PMDK.
 
 pub mod generic;
@@ -21,17 +21,7 @@ use crate::consts::*;
 use crate::dispatch::{self, Dispatch};
 use generic::must_copy_backward;
 
-/// How a non-temporal kernel writes the partial lines at the ends of its range (its edges).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Edges {
-    /// Streamed with MOVNTI: no line is fetched first, so a drained copy waits the least
-    /// (a misaligned 256-byte persisted copy: 1.43-1.48x PMDK this way, 1.0x cached).
-    Stream,
-    /// Ordinary stores and a write-back, as PMDK does: memory then only gets whole lines,
-    /// which sustains more copies per second when the caller drains later (`NODRAIN`: a
-    /// misaligned 256-byte copy at 0.45-0.69x PMDK streamed, 0.9x cached).
-    Cached,
-}
+pub use crate::arch::x86_64::kernels::Edges;
 
 /// One instruction set's kernels. The NT kernels write back the bytes they store temporally
 /// (a range of 1-3 bytes, edges as `Edges` says, and an overlapping move's edges in lines it
@@ -40,6 +30,8 @@ pub enum Edges {
 #[derive(Clone, Copy)]
 pub struct MemKernels {
     pub name: &'static str,
+    /// The ISA of the ordinary-store (temporal and plain) kernels, when it differs.
+    pub cached_name: &'static str,
     pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
     pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
     pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
@@ -194,13 +186,14 @@ fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8
     }
 }
 
-/// Streamed edges for a drained call, cached ones when the caller drains later.
+/// The strategy's edges for a drained call, cached ones when the caller drains later (memory
+/// then gets only whole lines, which sustains more copies per second).
 #[inline(always)]
-fn edges_for(flags: u32) -> Edges {
+fn edges_for(d: &Dispatch, flags: u32) -> Edges {
     if flags & PMEM_F_MEM_NODRAIN != 0 {
         Edges::Cached
     } else {
-        Edges::Stream
+        d.drained_edges
     }
 }
 
@@ -243,7 +236,7 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         match how {
-            Stores::Stream => (k.memmove_nt)(dst, src, len, d.write_back, edges_for(flags)),
+            Stores::Stream => (k.memmove_nt)(dst, src, len, d.write_back, edges_for(d, flags)),
             Stores::Cache if d.flush_is_noop() => (k.memmove_plain)(dst, src, len),
             Stores::Cache => (k.memmove_temporal)(dst, src, len, d.write_back),
             Stores::CachedMove => return cached_move(d, dst, src, len, flags),
@@ -281,11 +274,11 @@ unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, fl
             None => (k.memmove_temporal)(dst, src, len, d.write_back),
             Some(n) if must_copy_backward(dst, src, len) => {
                 let m = len - n;
-                (k.memmove_nt)(dst.add(m), src.add(m), n, d.write_back, edges_for(flags));
+                (k.memmove_nt)(dst.add(m), src.add(m), n, d.write_back, edges_for(d, flags));
                 (k.memmove_temporal)(dst, src, m, d.write_back);
             }
             Some(n) => {
-                (k.memmove_nt)(dst, src, n, d.write_back, edges_for(flags));
+                (k.memmove_nt)(dst, src, n, d.write_back, edges_for(d, flags));
                 (k.memmove_temporal)(dst.add(n), src.add(n), len - n, d.write_back);
             }
         }
@@ -307,7 +300,7 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
     // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
     unsafe {
         if movnt {
-            (d.kernels.memset_nt)(dst, c, len, d.write_back, edges_for(flags));
+            (d.kernels.memset_nt)(dst, c, len, d.write_back, edges_for(d, flags));
         } else if d.flush_is_noop() {
             (d.kernels.memset_plain)(dst, c, len);
         } else {

@@ -2,6 +2,16 @@
 
 use std::arch::x86_64::__cpuid_count;
 
+/// Who designed the CPU: the strategy table (`strategy::CpuClass`) is keyed by it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Vendor {
+    Intel,
+    /// AMD, or Hygon (whose cores are AMD Zen).
+    Amd,
+    #[default]
+    Other,
+}
+
 /// The features the dispatch decision looks at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CpuFeatures {
@@ -13,8 +23,10 @@ pub struct CpuFeatures {
     pub avx2: bool,
     pub avx512f: bool,
     pub movdir64b: bool,
-    /// AMD (or Hygon) Zen: write-back of a line just written costs more than streaming it.
-    pub amd: bool,
+    pub vendor: Vendor,
+    /// Display family and model (CPUID leaf 1, extended fields folded in as the SDM says).
+    pub family: u32,
+    pub model: u32,
 }
 
 impl CpuFeatures {
@@ -34,10 +46,11 @@ impl CpuFeatures {
         } else {
             (0, 0)
         };
-        // Leaf 1 EDX bit 19: CLFLUSH.
-        let edx1 = __cpuid_count(1, 0).edx;
+        let leaf1 = __cpuid_count(1, 0);
+        let (family, model) = family_model(leaf1.eax);
         CpuFeatures {
-            clflush: edx1 & (1 << 19) != 0,
+            // Leaf 1 EDX bit 19: CLFLUSH.
+            clflush: leaf1.edx & (1 << 19) != 0,
             clflushopt: ebx7 & (1 << 23) != 0,
             clwb: ebx7 & (1 << 24) != 0,
             sse2: is_x86_feature_detected!("sse2"),
@@ -45,7 +58,46 @@ impl CpuFeatures {
             avx2: is_x86_feature_detected!("avx2"),
             avx512f: is_x86_feature_detected!("avx512f"),
             movdir64b: ecx7 & (1 << 28) != 0,
-            amd: vendor == b"AuthenticAMD" || vendor == b"HygonGenuine",
+            vendor: match &vendor[..] {
+                b"GenuineIntel" => Vendor::Intel,
+                b"AuthenticAMD" | b"HygonGenuine" => Vendor::Amd,
+                _ => Vendor::Other,
+            },
+            family,
+            model,
         }
+    }
+}
+
+/// Display family and model from CPUID leaf 1 EAX: the extended family is added when the base
+/// family is 0xF, and the extended model prepended when it is 0x6 or 0xF.
+pub fn family_model(eax: u32) -> (u32, u32) {
+    let base_family = (eax >> 8) & 0xf;
+    let base_model = (eax >> 4) & 0xf;
+    let family = if base_family == 0xf {
+        base_family + ((eax >> 20) & 0xff)
+    } else {
+        base_family
+    };
+    let model = if base_family == 0x6 || base_family == 0xf {
+        base_model | ((eax >> 12) & 0xf0)
+    } else {
+        base_model
+    };
+    (family, model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_and_model_fold_the_extended_fields() {
+        // Ice Lake server (family 6 model 0x6a), EPYC Milan (0x19/0x01), Zen 4 (0x19/0x11).
+        assert_eq!(family_model(0x0006_06a6), (6, 0x6a));
+        assert_eq!(family_model(0x00a0_0f11), (0x19, 0x01));
+        assert_eq!(family_model(0x00a1_0f11), (0x19, 0x11));
+        // A base family below 0xF ignores the extended family bits.
+        assert_eq!(family_model(0x0ff0_0561), (5, 6));
     }
 }

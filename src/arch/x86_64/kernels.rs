@@ -16,6 +16,44 @@
 //! Copies run backwards when the destination lies inside the source. Pieces shorter than a
 //! vector go through `small_copy`/`small_fill` (n <= VEC), which load before they store.
 
+/// How a non-temporal kernel writes the partial lines at the ends of its range (its edges).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edges {
+    /// Streamed with MOVNTI: no line is fetched first, so a drained copy waits the least where
+    /// partial-line streams are cheap (`strategy`).
+    Stream,
+    /// Ordinary stores and a write-back, as PMDK does: memory then only gets whole lines.
+    Cached,
+}
+
+/// Which forward copies prefetch their source ahead (a strategy entry): the two windows are
+/// the kernels' `PREFETCH_MAX` const parameters, `stream_max` for streamed bodies and
+/// `temporal_max` for temporal blocks; both start above `PREFETCH_MIN` (1 KiB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prefetch {
+    /// Streamed bodies and temporal blocks up to 256 KiB; longer ones are left to the
+    /// hardware prefetcher.
+    Window,
+    /// Streamed bodies of any length, temporal blocks never: PMDK's.
+    Streams,
+}
+
+impl Prefetch {
+    pub const fn stream_max(self) -> usize {
+        match self {
+            Prefetch::Window => 256 * 1024,
+            Prefetch::Streams => usize::MAX,
+        }
+    }
+
+    pub const fn temporal_max(self) -> usize {
+        match self {
+            Prefetch::Window => 256 * 1024,
+            Prefetch::Streams => 0,
+        }
+    }
+}
+
 /// Bytes copied between two flush calls in the temporal kernels: four lines, written back
 /// while the next ones are copied (4 KiB blocks ran 4 KiB copies at 0.85-0.9x PMDK).
 pub(crate) const BLOCK: usize = 256;
@@ -59,9 +97,9 @@ macro_rules! vector_kernels {
         small_fill = $small_fill:path $(,)?
     ) => {
         use $crate::arch::x86_64::flush::WriteBack;
+        use $crate::arch::x86_64::kernels::Edges;
         use $crate::arch::x86_64::kernels::{block_end, block_start};
         use $crate::memops::generic::must_copy_backward;
-        use $crate::memops::Edges;
 
         const VEC: usize = $vec;
         /// Vectors in a temporal block (see `copy_fwd`).
@@ -80,21 +118,15 @@ macro_rules! vector_kernels {
         const UNROLL: usize = UNROLL_BYTES / VEC;
 
         /// How far ahead of the loads the forward streaming loop prefetches the source
-        /// (PMDK's distance): the hardware prefetcher alone left 64 KiB copies with a
-        /// misaligned source from the last-level cache at 0.72-0.78x PMDK.
+        /// (PMDK's distance).
         const PREFETCH_AHEAD: usize = 4096;
         /// Shorter bodies are loaded right away; prefetching them only adds loads.
         const PREFETCH_MIN: usize = 1024;
-        /// Bodies from here on are left to the hardware prefetcher, which streams a long
-        /// source from memory faster without the extra prefetch loads: 256 KiB-64 MiB
-        /// streamed copies ran 5-29% faster without them (to 95-100% of the bench's NT
-        /// ceiling), while 64-128 KiB ones ran 4-18% slower (Zen 3, A/B in one run).
-        const PREFETCH_MAX: usize = 256 * 1024;
 
-        /// Whether a forward copy of n bytes prefetches its source (streamed bodies and
-        /// temporal blocks alike).
+        /// Whether a forward copy of n bytes prefetches its source, below `PREFETCH_MAX`
+        /// (a `Prefetch` window).
         #[inline(always)]
-        fn prefetches(n: usize) -> bool {
+        fn prefetches<const PREFETCH_MAX: usize>(n: usize) -> bool {
             n > PREFETCH_MIN && n < PREFETCH_MAX
         }
 
@@ -358,14 +390,19 @@ macro_rules! vector_kernels {
         /// # Safety
         /// Both ranges valid (may overlap); the CPU has the target feature.
         #[target_feature(enable = $feature)]
-        pub unsafe fn memmove_temporal(dst: *mut u8, src: *const u8, len: usize, flush: WriteBack) {
+        pub unsafe fn memmove_temporal<const PREFETCH_MAX: usize>(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            flush: WriteBack,
+        ) {
             // SAFETY: forwarded.
             unsafe {
                 if len <= 8 * VEC {
                     copy_upto_8vec(dst, src, len);
                     flush.write_back(dst, len);
                 } else {
-                    temporal_blocks(dst, src, len, flush);
+                    temporal_blocks::<PREFETCH_MAX>(dst, src, len, flush);
                 }
             }
         }
@@ -378,7 +415,12 @@ macro_rules! vector_kernels {
         /// As `memmove_temporal`.
         #[target_feature(enable = $feature)]
         #[inline(never)]
-        unsafe fn temporal_blocks(dst: *mut u8, src: *const u8, len: usize, flush: WriteBack) {
+        unsafe fn temporal_blocks<const PREFETCH_MAX: usize>(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            flush: WriteBack,
+        ) {
             // SAFETY: blocks partition [0, len); direction chosen for the overlap.
             unsafe {
                 if must_copy_backward(dst, src, len) {
@@ -390,10 +432,9 @@ macro_rules! vector_kernels {
                         end = start;
                     }
                 } else {
-                    // The source prefetched ahead as in stream_lines_fwd: 64-128 KiB TEMPORAL
-                    // copies ran 3-14% faster with it (A/B), 16-32 KiB ones 1-4% slower (their
-                    // source in L2), 4 KiB and 1 MiB+ ones (not prefetched) alike.
-                    let prefetching = prefetches(len);
+                    // The source prefetched ahead as in stream_lines_fwd, where the strategy
+                    // says so.
+                    let prefetching = prefetches::<PREFETCH_MAX>(len);
                     if prefetching {
                         prefetch(src, PREFETCH_AHEAD.min(len));
                     }
@@ -461,7 +502,7 @@ macro_rules! vector_kernels {
         /// [s, s + n) readable, [d, d + n) writable, d line-aligned, n a multiple of LINE.
         #[target_feature(enable = $feature)]
         #[inline]
-        unsafe fn stream_lines_fwd<const PREFETCH: bool>(d: *mut u8, s: *const u8, n: usize) {
+        unsafe fn stream_lines_fwd<const PREFETCH_MAX: usize>(d: *mut u8, s: *const u8, n: usize) {
             // SAFETY: every block lies in [0, n); the streamed addresses stay VEC-aligned.
             unsafe {
                 let mut i = 0;
@@ -476,7 +517,7 @@ macro_rules! vector_kernels {
                     }
                     return;
                 }
-                let prefetching = PREFETCH && prefetches(n);
+                let prefetching = prefetches::<PREFETCH_MAX>(n);
                 if prefetching {
                     prefetch(s, PREFETCH_AHEAD.min(n));
                 }
@@ -520,7 +561,7 @@ macro_rules! vector_kernels {
         /// # Safety
         /// Both ranges valid (may overlap); the CPU has the target feature.
         #[target_feature(enable = $feature)]
-        pub unsafe fn memmove_nt(
+        pub unsafe fn memmove_nt<const PREFETCH_MAX: usize>(
             dst: *mut u8,
             src: *const u8,
             len: usize,
@@ -537,7 +578,7 @@ macro_rules! vector_kernels {
                     // A few whole lines at a line boundary (line-sized records): straight
                     // to the streams. Going through the edge split cost a streamed 256-byte
                     // NODRAIN copy 15-20% against PMDK, whose call is that short.
-                    stream_lines_fwd::<false>(dst, src, len);
+                    stream_lines_fwd::<0>(dst, src, len);
                     return;
                 }
                 let cached_edges = edges == Edges::Cached;
@@ -553,7 +594,7 @@ macro_rules! vector_kernels {
                         flush.write_back(dst, head);
                     }
                     let (d, s) = (dst.add(head), src.add(head));
-                    stream_lines_fwd::<true>(d, s, body);
+                    stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
                     if tail != 0 {
                         copy_upto_8vec(d.add(body), s.add(body), tail);
                         flush.write_back(d.add(body), tail);
@@ -607,7 +648,7 @@ macro_rules! vector_kernels {
                     } else {
                         stream_copy_fwd(dst, src, head, flush);
                     }
-                    stream_lines_fwd::<true>(d, s, body);
+                    stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
                     if through_cache(dt, tail) {
                         copy_upto_8vec(dt, st, tail);
                         flush.write_back(dt, tail);

@@ -1,0 +1,183 @@
+//! The choices that were measured on one CPU family, one table keyed by CPU class.
+//!
+//! Modelled on glibc's per-model `Prefer_*`/`Avoid_*` bits: each entry is a fact about how a
+//! family of cores handles persistent-memory stores, resolved once at load. Every entry's
+//! measurement is in `docs/strategy.md`, with the CPU it was taken on. A CPU that no class
+//! describes gets PMDK's strategy: PMDK's choices were tuned on the Intel servers that carried
+//! Optane, and they are the safe default where we have measured nothing.
+
+use crate::arch::x86_64::cpu::{CpuFeatures, Vendor};
+use crate::arch::x86_64::kernels::{Edges, Prefetch};
+
+/// A family of cores whose measured behaviour one strategy follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuClass {
+    /// AMD (or Hygon) Zen, family 0x17 and later.
+    AmdZen,
+    /// Intel Xeon Scalable server cores with AVX-512 (Skylake-SP to Granite Rapids): the
+    /// CPUs that carry Optane persistent memory and most CXL memory.
+    IntelServer,
+    /// Anything else: PMDK's strategy.
+    Other,
+}
+
+/// Intel family 6 server models with AVX-512: Skylake/Cascade/Cooper Lake-SP (0x55), Ice Lake
+/// SP and D (0x6a, 0x6c), Sapphire Rapids (0x8f), Emerald Rapids (0xcf), Granite Rapids
+/// (0xad, 0xae).
+const INTEL_SERVER_MODELS: [u32; 7] = [0x55, 0x6a, 0x6c, 0x8f, 0xcf, 0xad, 0xae];
+
+impl CpuClass {
+    pub fn of(cpu: &CpuFeatures) -> CpuClass {
+        match cpu.vendor {
+            Vendor::Amd if cpu.family >= 0x17 => CpuClass::AmdZen,
+            Vendor::Intel if cpu.family == 6 && INTEL_SERVER_MODELS.contains(&cpu.model) => {
+                CpuClass::IntelServer
+            }
+            _ => CpuClass::Other,
+        }
+    }
+
+    /// The name in the dispatch log line and in `PMEM_CPU_CLASS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CpuClass::AmdZen => "amd-zen",
+            CpuClass::IntelServer => "intel-server",
+            CpuClass::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<CpuClass> {
+        [CpuClass::AmdZen, CpuClass::IntelServer, CpuClass::Other]
+            .into_iter()
+            .find(|c| c.name() == name.trim())
+    }
+
+    pub fn strategy(self) -> Strategy {
+        match self {
+            CpuClass::AmdZen => AMD_ZEN,
+            CpuClass::IntelServer => INTEL_SERVER,
+            CpuClass::Other => PMDK,
+        }
+    }
+}
+
+/// How copies and sets store their bytes on one class of CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Strategy {
+    /// Copies of at least this many bytes stream, without a hint (`PMEM_MOVNT_THRESHOLD`).
+    pub movnt_threshold: usize,
+    /// Drained persisted copies and sets below the threshold stream too (not `NODRAIN`, not
+    /// a move whose source shares lines with its destination).
+    pub small_persists_stream: bool,
+    /// How a drained non-temporal call writes its partial-line edges (`NODRAIN` calls always
+    /// write them through the cache).
+    pub drained_edges: Edges,
+    /// Close overlapping moves go through the cache, streaming only their source-free lead.
+    pub close_moves_cached: bool,
+    /// Which forward copies prefetch their source.
+    pub prefetch: Prefetch,
+    /// Ordinary-store (temporal and plain) kernels as wide as the non-temporal ones; when
+    /// false they stop at AVX2 even where AVX-512 is used for streaming.
+    pub wide_cached_stores: bool,
+}
+
+/// PMDK 1.12's choices: the default for every CPU without a measured class.
+pub const PMDK: Strategy = Strategy {
+    movnt_threshold: 256,
+    small_persists_stream: false,
+    drained_edges: Edges::Cached,
+    close_moves_cached: false,
+    prefetch: Prefetch::Streams,
+    wide_cached_stores: true,
+};
+
+/// Zen: a write-back of a line just written costs more than streaming it, and streaming
+/// into a line the call has just loaded costs more than writing it through the cache.
+pub const AMD_ZEN: Strategy = Strategy {
+    small_persists_stream: true,
+    drained_edges: Edges::Stream,
+    close_moves_cached: true,
+    prefetch: Prefetch::Window,
+    ..PMDK
+};
+
+/// Intel servers: PMDK's choices (partial-line streams and the cached moves lose there),
+/// but ordinary stores at most AVX2 wide, which ran faster than AVX-512 there.
+pub const INTEL_SERVER: Strategy = Strategy {
+    wide_cached_stores: false,
+    ..PMDK
+};
+
+impl Strategy {
+    /// The strategy's entries for the dispatch log line.
+    pub fn describe(&self) -> String {
+        let edges = match self.drained_edges {
+            Edges::Stream => "streamed",
+            Edges::Cached => "cached",
+        };
+        let prefetch = match self.prefetch {
+            Prefetch::Window => "streams+temporal 1K-256K",
+            Prefetch::Streams => "streams from 1K",
+        };
+        format!("nt edges {edges}, prefetch {prefetch}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cpu(vendor: Vendor, family: u32, model: u32) -> CpuFeatures {
+        CpuFeatures {
+            vendor,
+            family,
+            model,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn classes_follow_vendor_family_and_model() {
+        assert_eq!(
+            CpuClass::of(&cpu(Vendor::Amd, 0x19, 0x01)),
+            CpuClass::AmdZen
+        );
+        assert_eq!(
+            CpuClass::of(&cpu(Vendor::Amd, 0x1a, 0x02)),
+            CpuClass::AmdZen
+        );
+        // Pre-Zen AMD (Bulldozer, family 0x15) has no measured class.
+        assert_eq!(CpuClass::of(&cpu(Vendor::Amd, 0x15, 0x02)), CpuClass::Other);
+        assert_eq!(
+            CpuClass::of(&cpu(Vendor::Intel, 6, 0x6a)),
+            CpuClass::IntelServer
+        );
+        assert_eq!(
+            CpuClass::of(&cpu(Vendor::Intel, 6, 0x55)),
+            CpuClass::IntelServer
+        );
+        // An Intel client core (Alder Lake) and an unknown vendor get PMDK's strategy.
+        assert_eq!(CpuClass::of(&cpu(Vendor::Intel, 6, 0x97)), CpuClass::Other);
+        assert_eq!(CpuClass::of(&cpu(Vendor::Other, 6, 0x6a)), CpuClass::Other);
+        assert_eq!(CpuClass::Other.strategy(), PMDK);
+    }
+
+    #[test]
+    fn class_names_round_trip() {
+        for c in [CpuClass::AmdZen, CpuClass::IntelServer, CpuClass::Other] {
+            assert_eq!(CpuClass::from_name(c.name()), Some(c));
+        }
+        assert_eq!(CpuClass::from_name("zen"), None);
+    }
+
+    #[test]
+    fn intel_departs_from_pmdk_only_in_store_width() {
+        assert_eq!(
+            Strategy {
+                wide_cached_stores: true,
+                ..INTEL_SERVER
+            },
+            PMDK
+        );
+    }
+}
