@@ -42,6 +42,8 @@
 #include <sys/types.h>
 #include <sys/utsname.h>
 
+#include "cpu_class.h"
+
 #define KiB ((size_t)1024)
 #define MiB (KiB * 1024)
 
@@ -220,6 +222,7 @@ static void libs_load(const char *pmdk_path, const char *ours_path)
 /* CPU features, reference kernels (glibc memcpy, memcpy+clwb, NT)     */
 /* ------------------------------------------------------------------ */
 static int Has_clwb, Has_clflushopt, Has_avx512f, Has_avx2;
+static struct cpu_id Cpu;
 static const char *Nt_isa = "sse2";
 
 static void cpu_detect(void)
@@ -1231,6 +1234,42 @@ static const char *align_name(const row_t *r)
 	return r->mis ? "mis" : "al";
 }
 
+/* The targets of this CPU class (none for a class without measurements), and how close
+ * the long copies come to the NT ceiling. */
+static void print_targets(const row_t *rows, int nrows, double gm, double rmin)
+{
+	double m_ceil = 1e9;
+	for (int i = 0; i < nrows; i++) {
+		const row_t *r = &rows[i];
+		if (r->kind == K_REF_COPY || !r->status || strcmp(r->status, "ok"))
+			continue;
+		if (r->with_ceil && r->pct_ceil[1] > 0 &&
+		    (r->kind == K_MEMCPY_PERSIST ||
+		     (r->flags & (PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_NOFLUSH)) == 0) &&
+		    r->pct_ceil[1] < m_ceil)
+			m_ceil = r->pct_ceil[1];
+	}
+	double want_gm = 0, want_min = 0;
+	if (!strcmp(Cpu.class, "amd-zen"))
+		want_gm = 1.10, want_min = 0.92;
+	else if (!strcmp(Cpu.class, "intel-server"))
+		want_gm = 1.10, want_min = 0.95;
+#define T(ok) ((ok) ? "ok  " : "MISS")
+	if (want_gm > 0) {
+		printf("targets for %s (%s; repeat before believing one row):\n", Cpu.class,
+		       Cpu.tag);
+		printf("  %s geometric mean >= %.2f: %.3f\n", T(gm >= want_gm), want_gm, gm);
+		printf("  %s no row below %.2f x PMDK: worst %.3f\n", T(rmin >= want_min),
+		       want_min, rmin);
+	} else {
+		printf("no targets for CPU class %s (%s): figures only\n", Cpu.class, Cpu.tag);
+	}
+#undef T
+	if (m_ceil < 1e9)
+		printf("  copies >= 1 MiB (memcpy_persist, NT, NODRAIN rows): worst at %.1f%% of "
+		       "the NT ceiling\n", m_ceil);
+}
+
 int main(int argc, char **argv)
 {
 	const char *ours = getenv("BENCH_OURS");
@@ -1243,6 +1282,7 @@ int main(int argc, char **argv)
 	int rounds_opt = 0;
 	size_t only_size = 0; /* --size: one size class (bytes), 0 = all */
 	int only_mis = -1;    /* --aln al|mis: one alignment, -1 = both */
+	const char *strategy = NULL; /* --strategy: ours' dispatch line, for the header */
 	Quick = q && *q && strcmp(q, "0") != 0;
 	Debug = getenv("BENCH_DEBUG") != NULL;
 	Flip = getenv("BENCH_FLIP") != NULL;
@@ -1268,16 +1308,27 @@ int main(int argc, char **argv)
 			only_size = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--aln") && i + 1 < argc)
 			only_mis = !strcmp(argv[++i], "mis");
+		else if (!strcmp(argv[i], "--strategy") && i + 1 < argc)
+			strategy = argv[++i];
+		else if (!strcmp(argv[i], "--cpu-tag")) {
+			cpu_identify(&Cpu);
+			printf("%s\n", Cpu.tag);
+			return 0;
+		} else if (!strcmp(argv[i], "--probe") && i + 1 < argc) {
+			/* load a library and exit: its load-time log names its strategy */
+			return dlopen(argv[++i], RTLD_NOW | RTLD_LOCAL) ? 0 : 1;
+		}
 		else if (argv[i][0] != '-')
 			ours = argv[i];
 		else {
 			fprintf(stderr,
 				"usage: %s [--quick|--full] [--ours PATH] [--pmdk PATH]\n"
 				"          [--filter SUBSTR] [--size BYTES] [--aln al|mis] [--rounds N]\n"
-				"          [--csv FILE] [--cpu N] [OURS_PATH]\n"
+				"          [--csv FILE] [--cpu N] [--strategy TEXT] [OURS_PATH]\n"
+				"       %s --cpu-tag | --probe LIB\n"
 				"env: BENCH_OURS BENCH_PMDK BENCH_QUICK=1 BENCH_FILTER BENCH_CSV\n"
 				"     BENCH_DIR (default /dev/shm) BENCH_CPU (pin to a cpu)\n",
-				argv[0]);
+				argv[0], argv[0]);
 			return 2;
 		}
 	}
@@ -1304,6 +1355,7 @@ int main(int argc, char **argv)
 	setenv("PMEM_IS_PMEM_FORCE", "1", 0);
 
 	cpu_detect();
+	cpu_identify(&Cpu);
 	nt_copy = Has_avx512f ? nt_copy_avx512 : Has_avx2 ? nt_copy_avx2 : nt_copy_sse2;
 	libs_load(pmdk, ours);
 
@@ -1392,10 +1444,13 @@ int main(int argc, char **argv)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 	printf("pmembench  %s  mode=%s rounds=%d sample~%.1fms\n", stamp,
 	       Quick ? "quick" : "full", Rounds, Target_ns / 1e6);
-	printf("cpu: %s, %ld online cpus, LLC %zu MiB; clwb=%d clflushopt=%d avx2=%d "
-	       "avx512f=%d; kernel %s\n",
-	       model, sysconf(_SC_NPROCESSORS_ONLN), Llc / MiB, Has_clwb,
-	       Has_clflushopt, Has_avx2, Has_avx512f, un.release);
+	printf("cpu: %s (%s family %#x model %#x: %s, class %s), %ld online cpus, LLC %zu MiB; "
+	       "clwb=%d clflushopt=%d avx2=%d avx512f=%d; kernel %s\n",
+	       model, Cpu.vendor, Cpu.family, Cpu.model, Cpu.tag, Cpu.class,
+	       sysconf(_SC_NPROCESSORS_ONLN), Llc / MiB, Has_clwb, Has_clflushopt, Has_avx2,
+	       Has_avx512f, un.release);
+	if (strategy && *strategy)
+		printf("ours' strategy: %s\n", strategy);
 	for (int i = 0; i < 2; i++)
 		printf("%-4s: %s\n      loaded %s base %#lx namespace %ld%s\n",
 		       Lib[i].label, Lib[i].path, Lib[i].realname,
@@ -1506,10 +1561,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pmembench: cannot write %s: %s (no CSV)\n", csv,
 			strerror(errno));
 	if (out) {
-		fprintf(out, "# pmembench %s mode=%s rounds=%d cpu=%s llc_mib=%zu "
+		fprintf(out, "# pmembench %s mode=%s rounds=%d cpu=%s (%s, class %s) llc_mib=%zu "
 			     "nt_isa=%s self_test=%d pmdk=%s ours=%s\n",
-			stamp, Quick ? "quick" : "full", Rounds, model, Llc / MiB,
-			Nt_isa, same_file, Lib[0].path, Lib[1].path);
+			stamp, Quick ? "quick" : "full", Rounds, model, Cpu.tag, Cpu.class,
+			Llc / MiB, Nt_isa, same_file, Lib[0].path, Lib[1].path);
 		fprintf(out, "row,flags,size,align,pmdk_ns,ours_ns,ratio,ratio_p25,"
 			     "ratio_p75,pmdk_gbps,ours_gbps,pmdk_pct_ceiling,"
 			     "ours_pct_ceiling,ref_ns,ref_gbps,batch,rounds,status\n");
@@ -1614,7 +1669,7 @@ int main(int argc, char **argv)
 	}
 	double secs = (now_ns() - tstart) / 1e9;
 
-	/* ---- summary for whoever optimises: slow rows, issue-3 targets ---- */
+	/* ---- summary: slow rows, this CPU class's targets ---- */
 	if (nlog) {
 		printf("%.*s\n", 100,
 		       "----------------------------------------------------------------"
@@ -1638,59 +1693,7 @@ int main(int argc, char **argv)
 			printf("  %-26s %5s %4s  %.3f\n", r->name, fmt_size(r->size, sz),
 			       align_name(r), r->ratio);
 		}
-		/* targets */
-		double m_small = 1e9, m_ovl = 1e9, m_temp = 1e9, m_open = 1e9,
-		       m_ceil = 1e9, ispm = 0;
-		for (int i = 0; i < nrows; i++) {
-			row_t *r = &rows[i];
-			if (r->kind == K_REF_COPY || !r->status || strcmp(r->status, "ok"))
-				continue;
-			if ((r->kind == K_MEMCPY_PERSIST || r->kind == K_MEMSET_PERSIST ||
-			     r->kind == K_MEMMOVE_FWD || r->kind == K_MEMMOVE_BWD) &&
-			    r->size <= 256 && r->ratio < m_small)
-				m_small = r->ratio;
-			if ((r->kind == K_MEMMOVE_FWD || r->kind == K_MEMMOVE_BWD) &&
-			    r->size >= 64 * KiB && r->ratio < m_ovl)
-				m_ovl = r->ratio;
-			if (r->kind == K_MEMCPY_FLAGS && r->flags == PMEM_F_MEM_TEMPORAL &&
-			    r->size >= MiB && r->ratio < m_temp)
-				m_temp = r->ratio;
-			if (r->kind == K_MAP_OPEN && r->ratio < m_open)
-				m_open = r->ratio;
-			if (r->with_ceil && r->pct_ceil[1] > 0 &&
-			    (r->kind == K_MEMCPY_PERSIST ||
-			     (r->flags & (PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_NOFLUSH)) == 0) &&
-			    r->pct_ceil[1] < m_ceil)
-				m_ceil = r->pct_ceil[1];
-			if (r->kind == K_IS_PMEM && r->med_ns[1] > ispm)
-				ispm = r->med_ns[1];
-		}
-		double gm = exp(logsum / nlog);
-#define T(ok) ((ok) ? "ok  " : "MISS")
-		printf("issue-3 targets (this run; repeat before believing one row):\n");
-		printf("  %s no row below 0.97 x PMDK: %d row(s) below\n", T(nslow == 0), nslow);
-		if (m_ceil < 1e9)
-			printf("  %s copies >= 1 MiB >= 97%% of the NT ceiling "
-			       "(memcpy_persist, NT, NODRAIN rows): worst %.1f%%\n",
-			       T(m_ceil >= 97), m_ceil);
-		if (m_small < 1e9)
-			printf("  %s persisted copies/moves/sets 8-256 B >= 1.30x: worst %.3f\n",
-			       T(m_small >= 1.3), m_small);
-		if (m_ovl < 1e9)
-			printf("  %s overlapping memmove >= 64 KiB >= 1.50x: worst %.3f\n",
-			       T(m_ovl >= 1.5), m_ovl);
-		if (m_temp < 1e9)
-			printf("  %s F_TEMPORAL copies >= 1 MiB >= 1.15x: worst %.3f\n",
-			       T(m_temp >= 1.15), m_temp);
-		if (m_open < 1e9)
-			printf("  %s open existing file >= 1.50x: %.3f\n", T(m_open >= 1.5),
-			       m_open);
-		if (ispm > 0)
-			printf("  %s pmem_is_pmem <= 5 ns: ours %.1f ns as measured (%.1f ns "
-			       "of it is the harness's indirect call + loop)\n",
-			       T(ispm <= 5 || ispm - Call_ns <= 5), ispm, Call_ns);
-		printf("  %s geometric mean >= 1.10: %.3f\n", T(gm >= 1.10), gm);
-#undef T
+		print_targets(rows, nrows, exp(logsum / nlog), rmin);
 	}
 	printf("%.*s\n", 100,
 	       "----------------------------------------------------------------"

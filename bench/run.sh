@@ -10,8 +10,10 @@
 #                                        of the file, loaded by plain dlopen)
 #   BENCH_SELFTEST=dlmopen ...           same file twice (second via dlmopen)
 #
-# Output: table on stdout, bench/results/pmembench-<utc>-<mode>.{csv,txt},
-# bench/results/latest.{csv,txt} and bench/results/throughput.svg.
+# Output: table on stdout, bench/results/pmembench-<cpu>-<utc>-<mode>.{csv,txt},
+# bench/results/latest-<cpu>.{csv,txt} and bench/results/throughput-<cpu>.svg, where <cpu>
+# names the CPU (amd-zen3, intel-icelake-server, ...). A full table worth keeping goes to
+# docs/bench-<cpu>.txt by hand.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -42,19 +44,26 @@ mode=full
 for a in "$@"; do case "$a" in --quick|-q) mode=quick;; esac; done
 case "${BENCH_QUICK:-0}" in 0|'') ;; *) mode=quick;; esac
 
+# Every output file names the CPU it was measured on (e.g. amd-zen3, intel-icelake-server).
+cpu=$(bench/build/pmembench --cpu-tag)
+# The strategy ours resolved on this CPU, as its load-time log line (NOTICE) states it.
+strategy=$(PMEM_LOG_LEVEL=4 PMEM_LOG_FILE= bench/build/pmembench --probe "$ours" 2>&1 |
+    sed -n 's/.*\] \(cpu class: .*\)/\1/p' | head -n 1)
+
 stamp=$(date -u +%Y%m%d-%H%M%S)
-base=bench/results/pmembench-$stamp-$mode
+base=bench/results/pmembench-$cpu-$stamp-$mode
 [ -n "${BENCH_SELFTEST:-}" ] && base=$base-selftest
 
 set +e
-bench/build/pmembench --pmdk "$pmdk" --ours "$ours" --csv "$base.csv" "$@" | tee "$base.txt"
+bench/build/pmembench --pmdk "$pmdk" --ours "$ours" --csv "$base.csv" \
+    --strategy "$strategy" "$@" | tee "$base.txt"
 rc=${PIPESTATUS[0]}
 set -e
 if [ -s "$base.csv" ]; then
-    cp "$base.csv" bench/results/latest.csv
-    cp "$base.txt" bench/results/latest.txt
+    cp "$base.csv" "bench/results/latest-$cpu.csv"
+    cp "$base.txt" "bench/results/latest-$cpu.txt"
     if command -v python3 >/dev/null; then
-        python3 bench/plot.py "$base.csv" bench/results/throughput.svg || true
+        python3 bench/plot.py "$base.csv" "bench/results/throughput-$cpu.svg" || true
     fi
 fi
 exit "$rc"
