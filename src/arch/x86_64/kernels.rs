@@ -402,24 +402,26 @@ macro_rules! vector_kernels {
                     copy_upto_8vec(dst, src, len);
                     flush.write_back(dst, len);
                 } else {
-                    temporal_blocks::<PREFETCH_MAX>(dst, src, len, flush);
+                    temporal_blocks(dst, src, len, flush, prefetches::<PREFETCH_MAX>(len));
                 }
             }
         }
 
-        /// `memmove_temporal` above 8 vectors, in blocks. Out of line, so that the short copies
-        /// (`NODRAIN` copies below the threshold come here) keep a small prologue: with the
-        /// block loops inlined, 8-64 B `NODRAIN` copies saved seven registers.
+        /// `memmove_temporal` above 8 vectors, in blocks, the source prefetched ahead when
+        /// `prefetching` (forward only). Out of line, so that the short copies (`NODRAIN`
+        /// copies below the threshold come here) keep a small prologue, and one body for
+        /// every prefetch window, so that its block copy stays inlined.
         ///
         /// # Safety
         /// As `memmove_temporal`.
         #[target_feature(enable = $feature)]
         #[inline(never)]
-        unsafe fn temporal_blocks<const PREFETCH_MAX: usize>(
+        unsafe fn temporal_blocks(
             dst: *mut u8,
             src: *const u8,
             len: usize,
             flush: WriteBack,
+            prefetching: bool,
         ) {
             // SAFETY: blocks partition [0, len); direction chosen for the overlap.
             unsafe {
@@ -432,9 +434,6 @@ macro_rules! vector_kernels {
                         end = start;
                     }
                 } else {
-                    // The source prefetched ahead as in stream_lines_fwd, where the strategy
-                    // says so.
-                    let prefetching = prefetches::<PREFETCH_MAX>(len);
                     if prefetching {
                         prefetch(src, PREFETCH_AHEAD.min(len));
                     }
