@@ -402,13 +402,13 @@ macro_rules! vector_kernels {
                     copy_upto_8vec(dst, src, len);
                     flush.write_back(dst, len);
                 } else {
-                    temporal_blocks(dst, src, len, flush, prefetches::<PREFETCH_MAX>(len));
+                    temporal_blocks(dst, src, len, flush, PREFETCH_MAX);
                 }
             }
         }
 
-        /// `memmove_temporal` above 8 vectors, in blocks, the source prefetched ahead when
-        /// `prefetching` (forward only). Out of line, so that the short copies (`NODRAIN`
+        /// `memmove_temporal` above 8 vectors, in blocks, the source prefetched ahead below
+        /// `prefetch_max` (forward only). Out of line, so that the short copies (`NODRAIN`
         /// copies below the threshold come here) keep a small prologue, and one body for
         /// every prefetch window, so that its block copy stays inlined.
         ///
@@ -421,7 +421,7 @@ macro_rules! vector_kernels {
             src: *const u8,
             len: usize,
             flush: WriteBack,
-            prefetching: bool,
+            prefetch_max: usize,
         ) {
             // SAFETY: blocks partition [0, len); direction chosen for the overlap.
             unsafe {
@@ -434,6 +434,7 @@ macro_rules! vector_kernels {
                         end = start;
                     }
                 } else {
+                    let prefetching = len > PREFETCH_MIN && len < prefetch_max;
                     if prefetching {
                         prefetch(src, PREFETCH_AHEAD.min(len));
                     }
