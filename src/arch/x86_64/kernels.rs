@@ -496,7 +496,7 @@ macro_rules! vector_kernels {
         }
 
         /// Streams n bytes of whole lines to the line-aligned `d`, ascending (memmove-safe
-        /// for d <= s), the source prefetched ahead.
+        /// for d <= s), the source prefetched ahead for bodies below `PREFETCH_MAX` (0: none).
         ///
         /// # Safety
         /// [s, s + n) readable, [d, d + n) writable, d line-aligned, n a multiple of LINE.
