@@ -21,6 +21,12 @@ LIBS_PRIVATE := -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 # The .so takes the unwinder from libgcc_eh.a, so it needs nothing outside glibc at run time.
 SO_LIBS := -static-libgcc -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 
+# .cargo/config.toml puts every function on a 64-byte line; a RUSTFLAGS of the caller's would
+# replace that setting, so the flag is added to it.
+ifneq ($(strip $(RUSTFLAGS)),)
+export RUSTFLAGS += -C llvm-args=-align-all-functions=6
+endif
+
 .PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-dax bench clean example
 
 all: lib check-header

@@ -53,6 +53,7 @@ macro_rules! kernels_of {
         MemKernels {
             name: $name,
             cached_name: $name,
+            prefetch: $prefetch,
             memmove_nt: $isa::memmove_nt::<{ $prefetch.stream_max() }>,
             memset_nt: $isa::memset_nt,
             memmove_temporal: $isa::memmove_temporal::<{ $prefetch.temporal_max() }>,
@@ -73,19 +74,23 @@ pub enum Isa {
 
 /// One instruction set's kernels with the given prefetch windows.
 const fn isa_kernels(isa: Isa, prefetch: Prefetch) -> MemKernels {
-    use Prefetch::{Streams, Window};
+    use Prefetch::{Off, Streams, Window};
     match (isa, prefetch) {
         (Isa::Avx512f, Window) => kernels_of!(avx512, "avx512f", Window),
         (Isa::Avx512f, Streams) => kernels_of!(avx512, "avx512f", Streams),
+        (Isa::Avx512f, Off) => kernels_of!(avx512, "avx512f", Off),
         (Isa::Avx2, Window) => kernels_of!(avx2, "avx2", Window),
         (Isa::Avx2, Streams) => kernels_of!(avx2, "avx2", Streams),
+        (Isa::Avx2, Off) => kernels_of!(avx2, "avx2", Off),
         (Isa::Sse2, Window) => kernels_of!(sse2, "sse2", Window),
         (Isa::Sse2, Streams) => kernels_of!(sse2, "sse2", Streams),
+        (Isa::Sse2, Off) => kernels_of!(sse2, "sse2", Off),
     }
 }
 
 /// The widest vector kernels the CPU has and the environment allows (`PMEM_AVX512F=0`,
-/// `PMEM_AVX=0` take them away); the strategy may keep ordinary stores at AVX2.
+/// `PMEM_AVX=0` take them away), with the strategy's prefetch windows for that width; the
+/// strategy may keep ordinary stores at AVX2.
 pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config, strategy: &Strategy) -> MemKernels {
     let avx_allowed = cfg.avx != Some(false);
     let isa = if cpu.avx512f && avx_allowed && cfg.avx512f != Some(false) {
@@ -95,11 +100,12 @@ pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config, strategy: &Strategy) -> M
     } else {
         Isa::Sse2
     };
-    let nt = isa_kernels(isa, strategy.prefetch);
-    if isa != Isa::Avx512f || strategy.wide_cached_stores {
+    let prefetch = strategy.prefetch.for_kernels(isa == Isa::Avx512f);
+    let nt = isa_kernels(isa, prefetch);
+    if isa != Isa::Avx512f || strategy.wide_cached_stores || !cpu.avx2 {
         return nt;
     }
-    let cached = isa_kernels(Isa::Avx2, strategy.prefetch);
+    let cached = isa_kernels(Isa::Avx2, prefetch);
     MemKernels {
         cached_name: cached.name,
         memmove_temporal: cached.memmove_temporal,
@@ -110,8 +116,8 @@ pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config, strategy: &Strategy) -> M
     }
 }
 
-/// Kernels for tests that force one instruction set (with the Zen prefetch windows, which
-/// take every prefetch path).
+/// Kernels for tests that force one instruction set (with the Zen prefetch windows, whose
+/// 1-256 KiB copies take the prefetch paths).
 #[cfg(test)]
 pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
     match name {
@@ -126,6 +132,7 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
         "generic" => Some(MemKernels {
             name: "generic",
             cached_name: "generic",
+            prefetch: Prefetch::Off,
             memmove_nt: generic::memmove_nt,
             memset_nt: generic::memset_nt,
             memmove_temporal: generic::memmove_temporal,
@@ -166,30 +173,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
     let may_stream = cfg.movnt_threshold.is_none() && !cfg.no_movnt && !skip_flush;
     let stream_small_persists = may_stream && strategy.small_persists_stream;
     let cached_moves = may_stream && strategy.close_moves_cached;
-    let mut threshold = format!("threshold {movnt_threshold}");
-    if stream_small_persists {
-        threshold += ", small persists streamed";
-    }
-    if cached_moves {
-        threshold += ", close overlapping moves cached";
-    }
-    let no_movnt = cfg.no_movnt;
-    let copy = if no_movnt {
-        "temporal only".to_string()
-    } else if kernels.cached_name != kernels.name {
-        format!("{} nt, {} cached", kernels.name, kernels.cached_name)
-    } else {
-        format!("{} nt", kernels.name)
-    };
-    let description = format!(
-        "cpu class: {}, flush: {} (deep: {}), drain: {}, copy: {copy}, {threshold}, {}",
-        class.name(),
-        write_back.name(),
-        instr.name(),
-        if drain_is_noop { "none" } else { "sfence" },
-        strategy.describe(),
-    );
-    Dispatch {
+    let mut d = Dispatch {
         class,
         write_back,
         deep_write_back: instr,
@@ -200,13 +184,47 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         stream_small_persists,
         cached_moves,
         drained_edges: strategy.drained_edges,
-        no_movnt,
+        no_movnt: cfg.no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
-        description,
-    }
+        description: String::new(),
+    };
+    d.description = d.describe();
+    d
 }
 
 impl Dispatch {
+    /// The decision in one line, for the log (and the tests that read it there).
+    fn describe(&self) -> String {
+        let k = &self.kernels;
+        let copy = if self.no_movnt {
+            "temporal only".to_string()
+        } else if k.cached_name != k.name {
+            format!("{} nt, {} cached", k.name, k.cached_name)
+        } else {
+            format!("{} nt", k.name)
+        };
+        let mut threshold = format!("threshold {}", self.movnt_threshold);
+        if self.stream_small_persists {
+            threshold += ", small persists streamed";
+        }
+        if self.cached_moves {
+            threshold += ", close overlapping moves cached";
+        }
+        let edges = match self.drained_edges {
+            Edges::Stream => "streamed",
+            Edges::Cached => "cached",
+        };
+        format!(
+            "cpu class: {}, flush: {} (deep: {}), drain: {}, copy: {copy}, {threshold}, \
+             nt edges {edges}, prefetch {}",
+            self.class.name(),
+            self.write_back.name(),
+            self.deep_write_back.name(),
+            if self.drain_is_noop { "none" } else { "sfence" },
+            k.prefetch.describe(),
+        )
+    }
+
     /// True when nothing is written back (eADR platform or PMEM_NO_FLUSH=1).
     #[inline(always)]
     pub fn flush_is_noop(&self) -> bool {
@@ -244,7 +262,7 @@ static LIBPMEM_INIT: extern "C" fn() = libpmem_init;
 mod tests {
     use super::*;
     use crate::arch::x86_64::cpu::Vendor;
-    use crate::strategy::{AMD_ZEN, INTEL_SERVER, PMDK};
+    use crate::strategy::{INTEL_SERVER, PMDK};
 
     fn cpu(clwb: bool, clflushopt: bool) -> CpuFeatures {
         CpuFeatures {
@@ -401,8 +419,8 @@ mod tests {
             (d.stream_small_persists, d.cached_moves, d.drained_edges),
             (true, true, Edges::Stream)
         );
-        for cpu in [icelake_server(), cpu(true, true)] {
-            let d = decide(&cpu, &cfg, false);
+        for other in [icelake_server(), cpu(true, true)] {
+            let d = decide(&other, &cfg, false);
             assert_ne!(d.class, CpuClass::AmdZen);
             assert_eq!(
                 (d.stream_small_persists, d.cached_moves, d.drained_edges),
@@ -429,7 +447,36 @@ mod tests {
             "{}",
             d.description
         );
-        assert_eq!(AMD_ZEN.movnt_threshold, PMDK.movnt_threshold);
+    }
+
+    #[test]
+    fn prefetch_windows_follow_class_and_kernel_width() {
+        let cfg = Config::default();
+        let zen4 = CpuFeatures {
+            avx512f: true,
+            ..zen()
+        };
+        for amd in [zen(), zen4] {
+            assert_eq!(decide(&amd, &cfg, false).kernels.prefetch, Prefetch::Window);
+        }
+        // PMDK's AVX-512 kernels prefetch nothing, its AVX and SSE2 ones stream ahead.
+        let d = decide(&icelake_server(), &cfg, false);
+        assert_eq!(d.kernels.prefetch, Prefetch::Off);
+        assert!(
+            d.description.ends_with("prefetch none"),
+            "{}",
+            d.description
+        );
+        let no512 = Config {
+            avx512f: Some(false),
+            ..Default::default()
+        };
+        let d = decide(&icelake_server(), &no512, false);
+        assert_eq!(d.kernels.prefetch, Prefetch::Streams);
+        assert_eq!(
+            decide(&cpu(true, true), &cfg, false).kernels.prefetch,
+            Prefetch::Streams
+        );
     }
 
     #[test]

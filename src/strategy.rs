@@ -23,7 +23,8 @@ pub enum CpuClass {
 
 /// Intel family 6 server models with AVX-512: Skylake/Cascade/Cooper Lake-SP (0x55), Ice Lake
 /// SP and D (0x6a, 0x6c), Sapphire Rapids (0x8f), Emerald Rapids (0xcf), Granite Rapids
-/// (0xad, 0xae).
+/// (0xad, 0xae). Later server families (Diamond Rapids is family 0x13) are `Other` until
+/// measured.
 const INTEL_SERVER_MODELS: [u32; 7] = [0x55, 0x6a, 0x6c, 0x8f, 0xcf, 0xad, 0xae];
 
 impl CpuClass {
@@ -75,51 +76,57 @@ pub struct Strategy {
     /// Close overlapping moves go through the cache, streaming only their source-free lead.
     pub close_moves_cached: bool,
     /// Which forward copies prefetch their source.
-    pub prefetch: Prefetch,
+    pub prefetch: PrefetchRule,
     /// Ordinary-store (temporal and plain) kernels as wide as the non-temporal ones; when
     /// false they stop at AVX2 even where AVX-512 is used for streaming.
     pub wide_cached_stores: bool,
 }
 
 /// PMDK 1.12's choices: the default for every CPU without a measured class.
-pub const PMDK: Strategy = Strategy {
+pub(crate) const PMDK: Strategy = Strategy {
     movnt_threshold: 256,
     small_persists_stream: false,
     drained_edges: Edges::Cached,
     close_moves_cached: false,
-    prefetch: Prefetch::Streams,
+    prefetch: PrefetchRule::Pmdk,
     wide_cached_stores: true,
 };
 
 /// Zen: a write-back of a line just written costs more than streaming it, and streaming
 /// into a line the call has just loaded costs more than writing it through the cache.
-pub const AMD_ZEN: Strategy = Strategy {
+pub(crate) const AMD_ZEN: Strategy = Strategy {
     small_persists_stream: true,
     drained_edges: Edges::Stream,
     close_moves_cached: true,
-    prefetch: Prefetch::Window,
+    prefetch: PrefetchRule::Window,
     ..PMDK
 };
 
 /// Intel servers: PMDK's choices (partial-line streams and the cached moves lose there),
 /// but ordinary stores at most AVX2 wide, which ran faster than AVX-512 there.
-pub const INTEL_SERVER: Strategy = Strategy {
+pub(crate) const INTEL_SERVER: Strategy = Strategy {
     wide_cached_stores: false,
     ..PMDK
 };
 
-impl Strategy {
-    /// The strategy's entries for the dispatch log line.
-    pub fn describe(&self) -> String {
-        let edges = match self.drained_edges {
-            Edges::Stream => "streamed",
-            Edges::Cached => "cached",
-        };
-        let prefetch = match self.prefetch {
-            Prefetch::Window => "streams+temporal 1K-256K",
-            Prefetch::Streams => "streams from 1K",
-        };
-        format!("nt edges {edges}, prefetch {prefetch}")
+/// Which forward copies prefetch their source, as a rule over the kernels' widths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrefetchRule {
+    /// Streamed bodies and temporal blocks of 1-256 KiB, whatever the width.
+    Window,
+    /// As PMDK's kernel of the same width: SSE2 and AVX streams at every length, AVX-512
+    /// nothing, temporal copies nothing.
+    Pmdk,
+}
+
+impl PrefetchRule {
+    /// The windows of kernels of this width.
+    pub fn for_kernels(self, avx512: bool) -> Prefetch {
+        match self {
+            PrefetchRule::Window => Prefetch::Window,
+            PrefetchRule::Pmdk if avx512 => Prefetch::Off,
+            PrefetchRule::Pmdk => Prefetch::Streams,
+        }
     }
 }
 
@@ -146,8 +153,12 @@ mod tests {
             CpuClass::of(&cpu(Vendor::Amd, 0x1a, 0x02)),
             CpuClass::AmdZen
         );
-        // Pre-Zen AMD (Bulldozer, family 0x15) has no measured class.
-        assert_eq!(CpuClass::of(&cpu(Vendor::Amd, 0x15, 0x02)), CpuClass::Other);
+        assert_eq!(
+            CpuClass::of(&cpu(Vendor::Amd, 0x17, 0x31)),
+            CpuClass::AmdZen
+        );
+        // Pre-Zen AMD (family 0x16 and before) has no measured class.
+        assert_eq!(CpuClass::of(&cpu(Vendor::Amd, 0x16, 0x30)), CpuClass::Other);
         assert_eq!(
             CpuClass::of(&cpu(Vendor::Intel, 6, 0x6a)),
             CpuClass::IntelServer
@@ -159,7 +170,6 @@ mod tests {
         // An Intel client core (Alder Lake) and an unknown vendor get PMDK's strategy.
         assert_eq!(CpuClass::of(&cpu(Vendor::Intel, 6, 0x97)), CpuClass::Other);
         assert_eq!(CpuClass::of(&cpu(Vendor::Other, 6, 0x6a)), CpuClass::Other);
-        assert_eq!(CpuClass::Other.strategy(), PMDK);
     }
 
     #[test]
@@ -171,13 +181,9 @@ mod tests {
     }
 
     #[test]
-    fn intel_departs_from_pmdk_only_in_store_width() {
-        assert_eq!(
-            Strategy {
-                wide_cached_stores: true,
-                ..INTEL_SERVER
-            },
-            PMDK
-        );
+    fn pmdk_prefetches_by_kernel_width() {
+        assert_eq!(PrefetchRule::Pmdk.for_kernels(true), Prefetch::Off);
+        assert_eq!(PrefetchRule::Pmdk.for_kernels(false), Prefetch::Streams);
+        assert_eq!(PrefetchRule::Window.for_kernels(true), Prefetch::Window);
     }
 }

@@ -212,7 +212,7 @@ while IFS='|' read -r name prog args envs; do
 done <<<"$CASES"
 
 if [ $RUN_LOG = 1 ]; then
-	echo "== logging API (against expected/, from issue 2; PMDK 1.12 has no such API)"
+	echo "== logging API (against expected/; PMDK 1.12 has no such API)"
 	while IFS='|' read -r name prog args envs; do
 		[ -n "$name" ] || continue
 		exp=$WORK/$name.expected
@@ -246,7 +246,7 @@ autoflush_tree() { # case -> shell commands that build the tree under /sys/bus
 }
 AUTOFLUSH_CASES="no_nd empty cpu_cache cpu_cache_nonl two_cpu_cache mixed memory_controller missing_file read_error other_entries"
 if [ $RUN_LOG = 1 ]; then
-	echo "== pmem_has_auto_flush against fake sysfs trees (expected/autoflush_*.out, from issue 2)"
+	echo "== pmem_has_auto_flush against fake sysfs trees (expected/autoflush_*.out)"
 	if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
 		skip "has_auto_flush sysfs cases: need root and unshare -m"
 	else

@@ -3,7 +3,7 @@
  * pmem_log_get_threshold, pmem_log_set_function).  Debian's libpmem 1.12 does
  * not have it, so run.sh runs this program only against the library under
  * test and compares its output with expected/t_log.out, which encodes the
- * semantics of issue 2:
+ * semantics this library documents:
  *  - levels HARK..DEBUG = 0..6, thresholds THRESHOLD=0, AUX=1;
  *  - defaults THRESHOLD=WARNING, AUX=HARK;
  *  - set: 0, or non-zero + EINVAL for an unknown threshold or level (unchanged);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real-client and reliability suite for the libpmem.so.1 drop-in (issue 4).
+# Real-client and reliability suite for the libpmem.so.1 drop-in.
 #
 # usage: tests-clients/run.sh [LIBDIR]
 #   LIBDIR: a directory holding the libpmem.so.1 under test. Default: the

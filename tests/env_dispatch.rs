@@ -63,6 +63,15 @@ fn child_report() {
             ok &= dst[3..3 + len] == src[5..5 + len];
             unsafe { pmem::memops::memset(dst.as_mut_ptr().add(1), 0x5a, len, flags) };
             ok &= dst[1..1 + len].iter().all(|&b| b == 0x5a);
+            // Overlapping moves, backward (destination above the source) and forward.
+            for (from, to) in [(0, 13), (13, 0)] {
+                let mut buf: Vec<u8> = (0..len + 64).map(|i| (i * 7 + len) as u8).collect();
+                let mut expect = buf.clone();
+                expect.copy_within(from..from + len, to);
+                let p = buf.as_mut_ptr();
+                unsafe { pmem::memops::memmove(p.add(to), p.add(from), len, flags) };
+                ok &= buf == expect;
+            }
         }
     }
     println!("copies: {}", if ok { "ok" } else { "WRONG" });

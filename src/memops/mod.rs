@@ -30,8 +30,11 @@ pub use crate::arch::x86_64::kernels::Edges;
 #[derive(Clone, Copy)]
 pub struct MemKernels {
     pub name: &'static str,
-    /// The ISA of the ordinary-store (temporal and plain) kernels, when it differs.
+    /// The ISA of the ordinary-store (temporal and plain) kernels (`name` unless a
+    /// strategy narrows them).
     pub cached_name: &'static str,
+    /// The source prefetch windows the kernels were instantiated with.
+    pub prefetch: crate::arch::x86_64::kernels::Prefetch,
     pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
     pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
     pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
@@ -217,7 +220,22 @@ fn finish(d: &Dispatch, movnt: bool, flags: u32) {
 // NODRAIN copy (64 B: 0.93x to 1.08-1.13x PMDK).
 #[inline(always)]
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
-    let d = dispatch::get();
+    // SAFETY: forwarded caller contract.
+    unsafe { memmove_with(dispatch::get(), dst, src, len, flags) }
+}
+
+/// `memmove` through the given table (the tests run every class's).
+///
+/// # Safety
+/// As `memmove`; `d` holds only kernels this CPU can run.
+#[inline(always)]
+pub(crate) unsafe fn memmove_with(
+    d: &Dispatch,
+    dst: *mut u8,
+    src: *const u8,
+    len: usize,
+    flags: u32,
+) {
     if len == 0 || std::ptr::eq(dst, src) {
         // Nothing to move: PMDK stores nothing either (a concurrent writer's bytes stay), and
         // still drains unless told not to.
@@ -290,7 +308,16 @@ unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, fl
 /// [dst, dst+len) valid for writes.
 #[inline(always)]
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
-    let d = dispatch::get();
+    // SAFETY: forwarded caller contract.
+    unsafe { memset_with(dispatch::get(), dst, c, len, flags) }
+}
+
+/// `memset` through the given table.
+///
+/// # Safety
+/// As `memset`; `d` holds only kernels this CPU can run.
+#[inline(always)]
+pub(crate) unsafe fn memset_with(d: &Dispatch, dst: *mut u8, c: u8, len: usize, flags: u32) {
     if flags & PMEM_F_MEM_NOFLUSH != 0 {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
         unsafe { (d.kernels.memset_plain)(dst, c, len) };

@@ -273,9 +273,9 @@ fn every_kernel_random_sizes_and_overlaps() {
     }
 }
 
-/// The flag logic of pmem_memmove/pmem_memset through this process's dispatch table.
-#[test]
-fn every_flag_combination() {
+/// The flag logic of pmem_memmove/pmem_memset through one dispatch table: random lengths
+/// and overlaps in both directions, every flag combination (and unknown bits).
+fn check_every_flag(d: &Dispatch, what: &str) {
     let mut r = Rng(42);
     for flags in 0..128u32 {
         for _ in 0..20 {
@@ -290,18 +290,46 @@ fn every_flag_combination() {
                 (shift, 0)
             };
             expect.copy_within(so..so + len, dof);
+            // SAFETY: both ranges lie inside buf; d was decided for this CPU.
             unsafe {
                 let p = buf.as_mut_ptr();
-                memmove(p.add(dof), p.add(so), len, flags);
+                memmove_with(d, p.add(dof), p.add(so), len, flags);
             }
-            assert!(buf == expect, "flags={flags:#x} len={len} shift={shift}");
+            assert!(
+                buf == expect,
+                "{what}: flags={flags:#x} len={len} shift={shift}"
+            );
             let c = r.next() as u8;
             let at = r.below(64);
-            unsafe { memset(buf.as_mut_ptr().add(at), c, len, flags) };
+            // SAFETY: as above.
+            unsafe { memset_with(d, buf.as_mut_ptr().add(at), c, len, flags) };
             assert!(
                 buf[at..at + len].iter().all(|&b| b == c),
-                "memset flags={flags:#x} len={len}"
+                "{what}: memset flags={flags:#x} len={len}"
             );
+        }
+    }
+}
+
+#[test]
+fn every_flag_combination() {
+    check_every_flag(dispatch::get(), "this process's table");
+}
+
+/// Every class's strategy on this CPU (its kernels, edges, small streams, cached moves), and
+/// with nothing flushed (eADR).
+#[test]
+fn every_flag_combination_in_every_class() {
+    use crate::strategy::CpuClass;
+    let cpu = CpuFeatures::detect();
+    for class in [CpuClass::AmdZen, CpuClass::IntelServer, CpuClass::Other] {
+        let cfg = crate::config::Config {
+            cpu_class: Some(class),
+            ..Default::default()
+        };
+        for auto_flush in [false, true] {
+            let d = dispatch::decide(&cpu, &cfg, auto_flush);
+            check_every_flag(&d, &d.description);
         }
     }
 }

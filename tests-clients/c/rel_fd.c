@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	if (nohuge) ;
 	else if (stat(P[12], &st) != 0) FAILF("failed plain CREATE removed an existing file");
 	else if (st.st_size != 6) {
-		if (ours) FAILF("failed plain CREATE left existing file resized to %ld (issue 2: must stay as it was)", (long)st.st_size);
+		if (ours) FAILF("failed plain CREATE left existing file resized to %ld (a failed call must leave it as it was)", (long)st.st_size);
 		else printf("  note: failed plain CREATE left existing file resized to %ld bytes (known PMDK behaviour)\n", (long)st.st_size);
 	}
 	if (ours) {

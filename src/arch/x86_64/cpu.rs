@@ -12,6 +12,17 @@ pub enum Vendor {
     Other,
 }
 
+impl Vendor {
+    /// From the 12-byte vendor string of CPUID leaf 0.
+    pub fn from_cpuid(id: &[u8]) -> Vendor {
+        match id {
+            b"GenuineIntel" => Vendor::Intel,
+            b"AuthenticAMD" | b"HygonGenuine" => Vendor::Amd,
+            _ => Vendor::Other,
+        }
+    }
+}
+
 /// The features the dispatch decision looks at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CpuFeatures {
@@ -58,11 +69,7 @@ impl CpuFeatures {
             avx2: is_x86_feature_detected!("avx2"),
             avx512f: is_x86_feature_detected!("avx512f"),
             movdir64b: ecx7 & (1 << 28) != 0,
-            vendor: match &vendor[..] {
-                b"GenuineIntel" => Vendor::Intel,
-                b"AuthenticAMD" | b"HygonGenuine" => Vendor::Amd,
-                _ => Vendor::Other,
-            },
+            vendor: Vendor::from_cpuid(&vendor),
             family,
             model,
         }
@@ -90,6 +97,15 @@ pub fn family_model(eax: u32) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendors_by_their_cpuid_strings() {
+        assert_eq!(Vendor::from_cpuid(b"GenuineIntel"), Vendor::Intel);
+        assert_eq!(Vendor::from_cpuid(b"AuthenticAMD"), Vendor::Amd);
+        assert_eq!(Vendor::from_cpuid(b"HygonGenuine"), Vendor::Amd);
+        assert_eq!(Vendor::from_cpuid(b"CentaurHauls"), Vendor::Other);
+        assert_eq!(Vendor::from_cpuid(b""), Vendor::Other);
+    }
 
     #[test]
     fn family_and_model_fold_the_extended_fields() {

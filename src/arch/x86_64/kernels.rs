@@ -26,16 +26,21 @@ pub enum Edges {
     Cached,
 }
 
-/// Which forward copies prefetch their source ahead (a strategy entry): the two windows are
-/// the kernels' `PREFETCH_MAX` const parameters, `stream_max` for streamed bodies and
-/// `temporal_max` for temporal blocks; both start above `PREFETCH_MIN` (1 KiB).
+/// Forward copies shorter than this are loaded right away; prefetching them only adds loads.
+pub(crate) const PREFETCH_MIN: usize = 1024;
+
+/// Which forward copies prefetch their source ahead: a kernel set's windows, passed to the
+/// kernels as their `PREFETCH_MAX` const parameters (`stream_max` for streamed bodies,
+/// `temporal_max` for temporal blocks), each window starting above `PREFETCH_MIN`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Prefetch {
     /// Streamed bodies and temporal blocks up to 256 KiB; longer ones are left to the
     /// hardware prefetcher.
     Window,
-    /// Streamed bodies of any length, temporal blocks never: PMDK's.
+    /// Streamed bodies of any length, temporal blocks never: PMDK's SSE2 and AVX kernels.
     Streams,
+    /// Nothing: PMDK's AVX-512 kernels.
+    Off,
 }
 
 impl Prefetch {
@@ -43,13 +48,28 @@ impl Prefetch {
         match self {
             Prefetch::Window => 256 * 1024,
             Prefetch::Streams => usize::MAX,
+            Prefetch::Off => 0,
         }
     }
 
     pub const fn temporal_max(self) -> usize {
         match self {
             Prefetch::Window => 256 * 1024,
-            Prefetch::Streams => 0,
+            Prefetch::Streams | Prefetch::Off => 0,
+        }
+    }
+
+    /// For the dispatch log line.
+    pub fn describe(self) -> String {
+        let k = |n: usize| n / 1024;
+        match self {
+            Prefetch::Window => format!(
+                "streams+temporal {}K-{}K",
+                k(PREFETCH_MIN),
+                k(self.stream_max())
+            ),
+            Prefetch::Streams => format!("streams from {}K", k(PREFETCH_MIN)),
+            Prefetch::Off => "none".to_string(),
         }
     }
 }
@@ -120,14 +140,13 @@ macro_rules! vector_kernels {
         /// How far ahead of the loads the forward streaming loop prefetches the source
         /// (PMDK's distance).
         const PREFETCH_AHEAD: usize = 4096;
-        /// Shorter bodies are loaded right away; prefetching them only adds loads.
-        const PREFETCH_MIN: usize = 1024;
+        use $crate::arch::x86_64::kernels::PREFETCH_MIN;
 
-        /// Whether a forward copy of n bytes prefetches its source, below `PREFETCH_MAX`
-        /// (a `Prefetch` window).
+        /// Whether a forward copy of n bytes prefetches its source, below `max` (the upper
+        /// end of a `Prefetch` window).
         #[inline(always)]
-        fn prefetches<const PREFETCH_MAX: usize>(n: usize) -> bool {
-            n > PREFETCH_MIN && n < PREFETCH_MAX
+        fn prefetches(n: usize, max: usize) -> bool {
+            n > PREFETCH_MIN && n < max
         }
 
         /// Prefetches the lines of [p, p + n) into L1.
@@ -434,7 +453,7 @@ macro_rules! vector_kernels {
                         end = start;
                     }
                 } else {
-                    let prefetching = len > PREFETCH_MIN && len < prefetch_max;
+                    let prefetching = prefetches(len, prefetch_max);
                     if prefetching {
                         prefetch(src, PREFETCH_AHEAD.min(len));
                     }
@@ -517,7 +536,7 @@ macro_rules! vector_kernels {
                     }
                     return;
                 }
-                let prefetching = prefetches::<PREFETCH_MAX>(n);
+                let prefetching = prefetches(n, PREFETCH_MAX);
                 if prefetching {
                     prefetch(s, PREFETCH_AHEAD.min(n));
                 }
@@ -601,12 +620,15 @@ macro_rules! vector_kernels {
                     }
                     return;
                 }
-                let Some((head, body, tail)) = split_edges(dst, len) else {
-                    // Within a line or two (at most 67 bytes): all of it is an edge.
-                    if cached_edges {
-                        copy_upto_8vec(dst, src, len);
-                        flush.write_back(dst, len);
-                    } else if backward {
+                // Edges through the cache (backward here) split at the lines, as forwards.
+                let split = if cached_edges {
+                    Some(split_at_lines(dst, len))
+                } else {
+                    split_edges(dst, len)
+                };
+                let Some((head, body, tail)) = split else {
+                    // Streamed, within a line or two (at most 70 bytes): all of it is an edge.
+                    if backward {
                         stream_copy_bwd(dst, src, len, flush);
                     } else {
                         stream_copy_fwd(dst, src, len, flush);
