@@ -195,6 +195,7 @@ pub fn get() -> &'static Dispatch {
 /// Load-time initialisation: environment, then the table.
 extern "C" fn libpmem_init() {
     crate::forksafe::install();
+    crate::valgrind::init();
     crate::config::get();
     get();
 }

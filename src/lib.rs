@@ -19,6 +19,7 @@ pub mod persist;
 pub mod pmem;
 pub mod registry;
 pub mod sysfs;
+pub mod valgrind;
 
 pub use consts::*;
 pub use ffi::*;

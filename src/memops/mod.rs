@@ -224,6 +224,10 @@ fn finish(d: &Dispatch, movnt: bool, flags: u32) {
 // NODRAIN copy (64 B: 0.93x to 1.08-1.13x PMDK).
 #[inline(always)]
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
+    if crate::valgrind::pmemcheck() {
+        // SAFETY: forwarded caller contract.
+        return unsafe { crate::valgrind::memmove(dst, src, len, flags) };
+    }
     let d = dispatch::get();
     if len == 0 || std::ptr::eq(dst, src) {
         // Nothing to move: PMDK stores nothing either (a concurrent writer's bytes stay), and
@@ -297,6 +301,10 @@ unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, fl
 /// [dst, dst+len) valid for writes.
 #[inline(always)]
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
+    if crate::valgrind::pmemcheck() {
+        // SAFETY: forwarded caller contract.
+        return unsafe { crate::valgrind::memset(dst, c, len, flags) };
+    }
     let d = dispatch::get();
     if flags & PMEM_F_MEM_NOFLUSH != 0 {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.

@@ -1,0 +1,301 @@
+//! Valgrind client requests: what pmemcheck and memcheck need to hear from libpmem.
+//!
+//! pmemcheck tracks stores only in ranges registered as pmem mappings, sees CLFLUSH/SFENCE
+//! but not flushes that are skipped (eADR, `PMEM_NO_FLUSH=1`) nor the ordering that makes
+//! non-temporal stores durable, and reports a store written twice before it was persisted.
+//! memcheck cannot tell a page-rounded msync from a bad one. So, as PMDK does: mappings are
+//! registered, skipped flushes and fences are reported, non-temporal copies report their
+//! flush after their fence, msync runs with error reporting off and counts as a flush + fence,
+//! flushes check that their range is addressable, and under pmemcheck the copies and sets
+//! store every byte once (`memmove`, `memset`).
+//!
+//! Which tool runs is found once (at load, or at the first call before that); outside
+//! Valgrind every hook costs a load and a not-taken branch. A client request itself is a few
+//! instructions that change nothing on a real CPU.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::consts::*;
+use crate::dispatch;
+use crate::memops::generic;
+
+const VALGRIND: u8 = 1;
+const PMEMCHECK: u8 = 2;
+const MEMCHECK: u8 = 4;
+const UNKNOWN: u8 = 0x80;
+
+/// Which tools run this process (the bits above), or UNKNOWN before `detect`.
+static TOOLS: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+// Request codes, from valgrind.h, memcheck.h and pmemcheck.h.
+const fn tool_base(a: u8, b: u8) -> usize {
+    ((a as usize) << 24) | ((b as usize) << 16)
+}
+const RUNNING_ON_VALGRIND: usize = 0x1001;
+const CHANGE_ERR_DISABLEMENT: usize = 0x1801;
+const MC_BASE: usize = tool_base(b'M', b'C');
+const MC_CHECK_MEM_IS_ADDRESSABLE: usize = MC_BASE + 4;
+const MC_GET_VBITS: usize = MC_BASE + 8;
+const PMC_BASE: usize = tool_base(b'P', b'C');
+const PMC_REGISTER_PMEM_MAPPING: usize = PMC_BASE;
+const PMC_REGISTER_PMEM_FILE: usize = PMC_BASE + 1;
+const PMC_REMOVE_PMEM_MAPPING: usize = PMC_BASE + 2;
+const PMC_CHECK_IS_PMEM_MAPPING: usize = PMC_BASE + 3;
+const PMC_DO_FLUSH: usize = PMC_BASE + 5;
+const PMC_DO_FENCE: usize = PMC_BASE + 6;
+
+/// One client request; returns `default` when not under Valgrind or when the running tool
+/// does not handle `req`.
+#[inline(always)]
+fn request(default: usize, req: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let args: [usize; 6] = [req, a1, a2, a3, 0, 0];
+    let result: usize;
+    // SAFETY: Valgrind's amd64 "special instruction" sequence. On a CPU it does nothing: rdi is
+    // rotated by 3+13+61+51 = 128 bits (back to its value) and rbx is exchanged with itself, so
+    // no register but the flags changes, and rdx keeps `default`. Valgrind recognises the
+    // sequence, reads the six words rax points to (`args`, alive across the asm) and puts the
+    // result in rdx. None of the requests made here writes memory the program owns, except
+    // GET_VBITS into the buffer `detect` passes for it; the asm is not `nomem`, so the compiler
+    // assumes memory may be read or written.
+    unsafe {
+        std::arch::asm!(
+            "rol rdi, 3",
+            "rol rdi, 13",
+            "rol rdi, 61",
+            "rol rdi, 51",
+            "xchg rbx, rbx",
+            inout("rdx") default => result,
+            in("rax") args.as_ptr(),
+            options(nostack),
+        );
+    }
+    result
+}
+
+/// Asks Valgrind which tool runs, as PMDK does: memcheck answers GET_VBITS, pmemcheck says
+/// that a range just registered as pmem is pmem.
+#[cold]
+#[inline(never)]
+fn detect() -> u8 {
+    let mut tools = 0;
+    if request(0, RUNNING_ON_VALGRIND, 0, 0, 0) != 0 {
+        tools |= VALGRIND;
+        let probe: u64 = 0;
+        let mut vbits: u64 = 0;
+        let p = &probe as *const u64 as usize;
+        if request(0, MC_GET_VBITS, p, &mut vbits as *mut u64 as usize, 8) != 0 {
+            tools |= MEMCHECK;
+        }
+        request(0, PMC_REGISTER_PMEM_MAPPING, p, 8, 0);
+        if request(0, PMC_CHECK_IS_PMEM_MAPPING, p, 8, 0) != 0 {
+            tools |= PMEMCHECK;
+        }
+        request(0, PMC_REMOVE_PMEM_MAPPING, p, 8, 0);
+        // The probe must outlive the requests that name it.
+        std::hint::black_box((&probe, &vbits));
+    }
+    TOOLS.store(tools, Ordering::Relaxed);
+    tools
+}
+
+#[inline(always)]
+fn tools() -> u8 {
+    let t = TOOLS.load(Ordering::Relaxed);
+    if t & UNKNOWN != 0 {
+        detect()
+    } else {
+        t
+    }
+}
+
+/// Load-time detection (the library's constructor), so that later calls only load a byte.
+pub fn init() {
+    tools();
+}
+
+/// True under any Valgrind tool: the hooks of flush, drain and msync.
+#[inline(always)]
+pub fn active() -> bool {
+    tools() != 0
+}
+
+/// True under pmemcheck: the copies and sets take `memmove`/`memset` below.
+#[inline(always)]
+pub fn pmemcheck() -> bool {
+    tools() & PMEMCHECK != 0
+}
+
+fn memcheck() -> bool {
+    tools() & MEMCHECK != 0
+}
+
+/// pmem_map_file: the new mapping (of the file open as `fd`) is pmem to pmemcheck.
+pub fn register_mapping(fd: i32, addr: *const u8, len: usize) {
+    if pmemcheck() {
+        request(0, PMC_REGISTER_PMEM_MAPPING, addr as usize, len, 0);
+        request(0, PMC_REGISTER_PMEM_FILE, fd as usize, addr as usize, len);
+    }
+}
+
+/// pmem_unmap: pmemcheck stops tracking the range.
+pub fn remove_mapping(addr: *const u8, len: usize) {
+    if pmemcheck() {
+        request(0, PMC_REMOVE_PMEM_MAPPING, addr as usize, len, 0);
+    }
+}
+
+/// Tells pmemcheck that [addr, addr+len) was written back (a flush it cannot see).
+fn report_flush(addr: *const u8, len: usize) {
+    request(0, PMC_DO_FLUSH, addr as usize, len, 0);
+}
+
+/// Tells pmemcheck that earlier flushes are ordered (a fence it cannot see).
+fn report_fence() {
+    request(0, PMC_DO_FENCE, 0, 0, 0);
+}
+
+/// Before a flush of [addr, addr+len): memcheck reports an unaddressable range (a flush of
+/// freed memory is a bug of the caller's), and pmemcheck hears of a flush the platform skips
+/// (`flush_is_noop`: eADR or `PMEM_NO_FLUSH=1`), since for it those bytes are now durable.
+#[cold]
+#[inline(never)]
+pub fn on_flush(addr: *const u8, len: usize, flush_is_noop: bool) {
+    check_addressable(addr, len);
+    if flush_is_noop && pmemcheck() {
+        report_flush(addr, len);
+    }
+}
+
+/// memcheck's check that the caller's range is addressable.
+#[cold]
+#[inline(never)]
+pub fn check_addressable(addr: *const u8, len: usize) {
+    if memcheck() {
+        request(0, MC_CHECK_MEM_IS_ADDRESSABLE, addr as usize, len, 0);
+    }
+}
+
+/// After a drain whose instruction is none (CLFLUSH orders itself): pmemcheck is told of the
+/// fence, as with `--expect-fence-after-clflush=yes` it would otherwise report every flush.
+#[cold]
+#[inline(never)]
+pub fn on_empty_drain() {
+    if pmemcheck() {
+        report_fence();
+    }
+}
+
+/// Turns off Valgrind's error reports while alive: an msync is rounded down to its page,
+/// which may cover bytes a caller (libpmemobj) marked inaccessible, and that is no bug.
+pub struct QuietErrors(());
+
+pub fn quiet_errors() -> QuietErrors {
+    request(0, CHANGE_ERR_DISABLEMENT, 1, 0, 0);
+    QuietErrors(())
+}
+
+impl Drop for QuietErrors {
+    fn drop(&mut self) {
+        request(0, CHANGE_ERR_DISABLEMENT, usize::MAX, 0, 0);
+    }
+}
+
+/// After an msync of [addr, addr+len): its bytes are durable, a flush + fence to pmemcheck.
+pub fn on_msync(addr: *const u8, len: usize) {
+    if pmemcheck() {
+        report_flush(addr, len);
+        report_fence();
+    }
+}
+
+/// Whether a copy or set streams, by PMDK's rule (not ours: the choice decides whether
+/// pmemcheck sees whole-line CLFLUSHes or an exact-range flush, so PMDK's makes the same
+/// report): a hint decides; else the threshold.
+fn streams(len: usize, flags: u32) -> bool {
+    let d = dispatch::get();
+    !d.no_movnt
+        && (flags & (PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC) != 0
+            || (flags & (PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB) == 0 && len >= d.movnt_threshold))
+}
+
+/// The flush and drain of a copy or set just written with ordinary stores, in the order
+/// PMDK's would reach pmemcheck: a streamed one is fenced, then reported as flushed; a cached
+/// one is written back line by line (or reported flushed where flushing is off).
+fn persist_written(dst: *const u8, len: usize, flags: u32) {
+    if flags & PMEM_F_MEM_NOFLUSH != 0 {
+        return;
+    }
+    let d = dispatch::get();
+    if streams(len, flags) {
+        crate::arch::x86_64::flush::sfence();
+        report_flush(dst, len);
+    } else if d.flush_is_noop() {
+        report_flush(dst, len);
+    } else {
+        // SAFETY: the caller just wrote [dst, dst+len).
+        unsafe { d.write_back.write_back(dst, len) };
+    }
+    if flags & PMEM_F_MEM_NODRAIN == 0 {
+        crate::persist::drain();
+    }
+}
+
+/// pmem_memmove under pmemcheck: every byte stored once (the fast kernels overlap stores at
+/// the edges, which `--mult-stores=yes` reports as overwritten before being persisted).
+///
+/// # Safety
+/// As `memops::memmove`.
+#[cold]
+#[inline(never)]
+pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
+    if len == 0 || std::ptr::eq(dst, src) {
+        if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
+            crate::persist::drain();
+        }
+        return;
+    }
+    // SAFETY: forwarded caller contract.
+    unsafe { generic::copy(dst, src, len) };
+    persist_written(dst, len, flags);
+}
+
+/// pmem_memset under pmemcheck, as `memmove`.
+///
+/// # Safety
+/// As `memops::memset`.
+#[cold]
+#[inline(never)]
+pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
+    if len == 0 {
+        if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
+            crate::persist::drain();
+        }
+        return;
+    }
+    // SAFETY: forwarded caller contract.
+    unsafe { generic::fill(dst, c, len) };
+    persist_written(dst, len, flags);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_harmless_outside_valgrind() {
+        // The test binary does not run under Valgrind: every request returns its default.
+        assert_eq!(request(7, RUNNING_ON_VALGRIND, 0, 0, 0), 7);
+        let x = 0u64;
+        assert_eq!(
+            request(
+                0,
+                PMC_CHECK_IS_PMEM_MAPPING,
+                &x as *const u64 as usize,
+                8,
+                0
+            ),
+            0
+        );
+        assert!(!active() && !pmemcheck() && !memcheck());
+    }
+}
