@@ -13,6 +13,7 @@ use crate::arch::x86_64::cpu::CpuFeatures;
 use crate::arch::x86_64::flush::WriteBack;
 use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
+use crate::inline_str::InlineStr;
 use crate::memops::{generic, MemKernels};
 
 /// PMDK's default `PMEM_MOVNT_THRESHOLD` (on AMD it still rules NODRAIN copies and moves
@@ -50,8 +51,8 @@ pub struct Dispatch {
     pub cached_moves: bool,
     pub no_movnt: bool,
     pub wc_workaround: bool,
-    /// What was chosen, for the log and the tests.
-    pub description: String,
+    /// What was chosen, for the log and the tests (inline: nothing left on the heap at exit).
+    pub description: InlineStr<256>,
 }
 
 /// The kernels of one instruction set.
@@ -148,12 +149,12 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
     } else {
         format!("{} nt", kernels.name)
     };
-    let description = format!(
+    let description = InlineStr::format(format_args!(
         "flush: {} (deep: {}), drain: {}, copy: {copy}, {threshold}",
         write_back.name(),
         instr.name(),
         if drain_is_noop { "none" } else { "sfence" },
-    );
+    ));
     Dispatch {
         write_back,
         deep_write_back: instr,

@@ -12,6 +12,7 @@ pub mod dispatch;
 pub mod error;
 pub mod ffi;
 pub mod forksafe;
+pub mod inline_str;
 pub mod log;
 pub mod map;
 pub mod memops;
