@@ -51,8 +51,6 @@ pub struct Dispatch {
     pub cached_moves: bool,
     pub no_movnt: bool,
     pub wc_workaround: bool,
-    /// What was chosen, for the log and the tests (inline: nothing left on the heap at exit).
-    pub description: InlineStr<256>,
 }
 
 /// The kernels of one instruction set.
@@ -136,25 +134,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         && !skip_flush;
     // The same conditions: an explicit threshold is the user's choice of where streaming starts.
     let cached_moves = cfg.movnt_threshold.is_none() && !cfg.no_movnt && !skip_flush;
-    let mut threshold = format!("threshold {movnt_threshold}");
-    if stream_small_persists {
-        threshold += ", small persists streamed";
-    }
-    if cached_moves {
-        threshold += ", close overlapping moves cached";
-    }
     let no_movnt = cfg.no_movnt;
-    let copy = if no_movnt {
-        "temporal only".to_string()
-    } else {
-        format!("{} nt", kernels.name)
-    };
-    let description = InlineStr::format(format_args!(
-        "flush: {} (deep: {}), drain: {}, copy: {copy}, {threshold}",
-        write_back.name(),
-        instr.name(),
-        if drain_is_noop { "none" } else { "sfence" },
-    ));
     Dispatch {
         write_back,
         deep_write_back: instr,
@@ -166,11 +146,37 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         cached_moves,
         no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
-        description,
     }
 }
 
 impl Dispatch {
+    /// What was chosen, for the log and the tests. Formatted when asked, not kept: a String in
+    /// the table was the one heap block left at exit (memcheck: "still reachable").
+    pub fn description(&self) -> InlineStr<256> {
+        let (copy, nt) = if self.no_movnt {
+            ("temporal only", "")
+        } else {
+            (self.kernels.name, " nt")
+        };
+        InlineStr::format(format_args!(
+            "flush: {} (deep: {}), drain: {}, copy: {copy}{nt}, threshold {}{}{}",
+            self.write_back.name(),
+            self.deep_write_back.name(),
+            if self.drain_is_noop { "none" } else { "sfence" },
+            self.movnt_threshold,
+            if self.stream_small_persists {
+                ", small persists streamed"
+            } else {
+                ""
+            },
+            if self.cached_moves {
+                ", close overlapping moves cached"
+            } else {
+                ""
+            },
+        ))
+    }
+
     /// True when nothing is written back (eADR platform or PMEM_NO_FLUSH=1).
     #[inline(always)]
     pub fn flush_is_noop(&self) -> bool {
@@ -188,7 +194,7 @@ pub fn get() -> &'static Dispatch {
         let auto_flush = crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT) == 1;
         let d = decide(&cpu, crate::config::get(), auto_flush);
         crate::pmem_log!(Info, "cpu: {cpu:?}, auto flush: {auto_flush}");
-        crate::pmem_log!(Notice, "{}", d.description);
+        crate::pmem_log!(Notice, "{}", d.description());
         d
     })
 }
@@ -223,13 +229,13 @@ mod tests {
     fn flush_instruction_preference() {
         let cfg = Config::default();
         assert!(decide(&cpu(true, true), &cfg, false)
-            .description
+            .description()
             .starts_with("flush: clwb"));
         assert!(decide(&cpu(false, true), &cfg, false)
-            .description
+            .description()
             .starts_with("flush: clflushopt"));
         let d = decide(&cpu(false, false), &cfg, false);
-        assert!(d.description.starts_with("flush: clflush "));
+        assert!(d.description().starts_with("flush: clflush "));
         assert!(d.drain_is_noop);
     }
 
@@ -240,7 +246,7 @@ mod tests {
             ..Default::default()
         };
         assert!(decide(&cpu(true, true), &cfg, false)
-            .description
+            .description()
             .starts_with("flush: clflushopt"));
         let cfg = Config {
             no_clwb: true,
@@ -248,27 +254,27 @@ mod tests {
             ..Default::default()
         };
         assert!(decide(&cpu(true, true), &cfg, false)
-            .description
+            .description()
             .starts_with("flush: clflush "));
     }
 
     #[test]
     fn no_flush_and_auto_flush() {
         let d = decide(&cpu(true, true), &Config::default(), true);
-        assert!(d.description.starts_with("flush: none (deep: clwb)"));
+        assert!(d.description().starts_with("flush: none (deep: clwb)"));
         let cfg = Config {
             no_flush: Some(false),
             ..Default::default()
         };
         assert!(decide(&cpu(true, true), &cfg, true)
-            .description
+            .description()
             .starts_with("flush: clwb"));
         let cfg = Config {
             no_flush: Some(true),
             ..Default::default()
         };
         assert!(decide(&cpu(true, true), &cfg, false)
-            .description
+            .description()
             .starts_with("flush: none"));
     }
 
@@ -306,7 +312,7 @@ mod tests {
         let d = decide(&cpu(true, true), &cfg, false);
         assert_eq!(d.movnt_threshold, 1024);
         assert!(d.no_movnt);
-        assert!(d.description.contains("temporal only"));
+        assert!(d.description().contains("temporal only"));
     }
 
     #[test]
@@ -319,7 +325,7 @@ mod tests {
         let d = decide(&amd, &cfg, false);
         assert_eq!((d.movnt_threshold, d.stream_small_persists), (256, true));
         assert!(d
-            .description
+            .description()
             .contains("threshold 256, small persists streamed"));
         let cfg = Config {
             movnt_threshold: Some(512),
@@ -334,7 +340,7 @@ mod tests {
         };
         assert!(!decide(&amd, &cfg, false).stream_small_persists);
         let d = decide(&amd, &Config::default(), true);
-        assert!(!d.stream_small_persists && !d.description.contains("streamed"));
+        assert!(!d.stream_small_persists && !d.description().contains("streamed"));
     }
 
     #[test]
@@ -342,14 +348,14 @@ mod tests {
         let intel = cpu(true, true);
         let d = decide(&intel, &Config::default(), false);
         assert!(d.cached_moves);
-        assert!(d.description.ends_with("close overlapping moves cached"));
+        assert!(d.description().ends_with("close overlapping moves cached"));
         let cfg = Config {
             movnt_threshold: Some(256),
             ..Default::default()
         };
         let d = decide(&intel, &cfg, false);
         assert!(!d.cached_moves);
-        assert!(!d.description.contains("overlapping"));
+        assert!(!d.description().contains("overlapping"));
         // Nothing streams anyway with PMEM_NO_MOVNT=1 or when nothing is flushed.
         let cfg = Config {
             no_movnt: true,

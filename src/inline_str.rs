@@ -1,7 +1,5 @@
-//! Short text kept inline, for strings that live as long as the process.
-//!
-//! The dispatch table's description is one: as a `String` it was the one heap block left at
-//! exit, which memcheck lists as "still reachable" in every program using the library.
+//! Short text formatted without the heap: the dispatch description, which as a `String` kept
+//! in the table was the one block memcheck listed as "still reachable" at exit.
 
 use std::fmt;
 
