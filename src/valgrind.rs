@@ -98,9 +98,21 @@ fn detect() -> u8 {
     tools
 }
 
+/// The tools running; outside Valgrind one load and one branch (UNKNOWN is nonzero too, so
+/// the not-yet-detected case costs nothing extra on the common path).
 #[inline(always)]
 fn tools() -> u8 {
     let t = TOOLS.load(Ordering::Relaxed);
+    if t == 0 {
+        0
+    } else {
+        known(t)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn known(t: u8) -> u8 {
     if t & UNKNOWN != 0 {
         detect()
     } else {
