@@ -21,7 +21,7 @@ LIBS_PRIVATE := -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 # The .so takes the unwinder from libgcc_eh.a, so it needs nothing outside glibc at run time.
 SO_LIBS := -static-libgcc -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-dax bench clean example
+.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-valgrind test-dax bench clean example
 
 all: lib check-header
 
@@ -78,7 +78,7 @@ example: all
 	LD_LIBRARY_PATH=$(BUILD) $(BUILD)/pmemcp README.md /dev/shm/pmemcp.out
 	cmp README.md /dev/shm/pmemcp.out && echo "pmemcp: copy verified" && rm -f /dev/shm/pmemcp.out
 
-test: all test-rust test-c test-clients test-dax
+test: all test-rust test-c test-clients test-valgrind test-dax
 
 test-rust:
 	$(CARGO) test --release $(CARGOFLAGS)
@@ -88,6 +88,11 @@ test-c: all
 
 test-clients: all
 	bash tests-clients/run.sh $(CURDIR)/$(BUILD)
+
+# pmemcheck and memcheck reports, ours against PMDK's (skipped, with a line saying so, when no
+# pmemcheck/valgrind is found; PMEMCHECK=path names a pmemcheck build).
+test-valgrind: all
+	PMEM_LIBDIR=$(CURDIR)/$(BUILD) bash tests-valgrind/run.sh
 
 # Device DAX, MAP_SYNC, persistence domains, deep flush: in QEMU guests with emulated NVDIMMs.
 test-dax: all

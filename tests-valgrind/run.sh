@@ -10,7 +10,8 @@
 #     its planted bugs, with the default options, --mult-stores=yes --flush-align=yes and
 #     --expect-fence-after-clflush=yes; pmem_bugs.c also with PMEM_NO_FLUSH=1;
 #   memcheck: mc_checks.c (flushes of freed memory, msync next to inaccessible bytes, heap
-#     left at exit), without and with its bugs.
+#     left at exit), without and with its bugs; obj_bugs.c (libpmemobj on a file that is not
+#     pmem: it msyncs ranges beside bytes it marked inaccessible).
 # A planted bug must also change the report (the bugs are found, not only matched).
 # One difference is accepted, and listed as a NOTE: "overwritten store" reports that PMDK makes
 # of stores inside its own libpmem (its short pmem_memset writes some bytes twice, while under
@@ -155,13 +156,17 @@ if [ -n "$PMEMCHECK" ]; then
 fi
 
 if [ -n "$VALGRIND" ]; then
+	opts="--tool=memcheck --leak-check=full --show-leak-kinds=all"
 	if build mc_checks -lpmem; then
-		opts="--tool=memcheck --leak-check=full --show-leak-kinds=all"
 		run_pair "$VALGRIND" mc_checks "" "$opts" "" mc.clean
 		compare mc.clean "memcheck mc_checks"
 		run_pair "$VALGRIND" mc_checks bugs "$opts" "" mc.bugs
 		compare mc.bugs "memcheck mc_checks, bugs"
 		found mc.clean mc.bugs "memcheck mc_checks"
+	fi
+	if [ -x "$WORK/obj_bugs" ] || build obj_bugs -lpmemobj; then
+		run_pair "$VALGRIND" obj_bugs "" "$opts" "" mc.obj
+		compare mc.obj "memcheck obj_bugs"
 	fi
 fi
 
