@@ -7,7 +7,8 @@
 //! registered, skipped flushes and fences are reported, non-temporal copies report their
 //! flush after their fence, msync runs with error reporting off and counts as a flush + fence,
 //! flushes check that their range is addressable, and under pmemcheck the copies and sets
-//! store every byte once (`memmove`, `memset`).
+//! store every byte once and flush and fence in the order PMDK's kernels do (`memmove`,
+//! `memset`).
 //!
 //! Which tool runs is found once (at load, or at the first call before that); outside
 //! Valgrind every hook costs a load and a not-taken branch. A client request itself is a few
@@ -110,6 +111,7 @@ fn tools() -> u8 {
     }
 }
 
+/// `tools` when Valgrind runs, or before detection.
 #[cold]
 #[inline(never)]
 fn known(t: u8) -> u8 {
