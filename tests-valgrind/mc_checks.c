@@ -5,26 +5,16 @@
  * With argument "bugs" it flushes freed memory.
  */
 #include <libpmem.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+
+#include "vg.h"
 #include <valgrind/memcheck.h>
 
 int
 main(int argc, char *argv[])
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s file [bugs]\n", argv[0]);
-		return 2;
-	}
-	int bugs = argc > 2 && strcmp(argv[2], "bugs") == 0;
+	int bugs = bugs_wanted(argc, argv);
 	size_t mlen;
-	int is_pmem;
-	char *p = pmem_map_file(argv[1], 1 << 20, PMEM_FILE_CREATE, 0600, &mlen, &is_pmem);
-	if (p == NULL) {
-		perror("pmem_map_file");
-		return 1;
-	}
+	char *p = map_or_exit(argv[1], &mlen);
 	/* as libpmemobj does: bytes around a range made inaccessible, the range msynced */
 	VALGRIND_MAKE_MEM_NOACCESS(p + 4096, 100);
 	VALGRIND_MAKE_MEM_NOACCESS(p + 4096 + 300, 5000);

@@ -4,8 +4,8 @@
  * argument "bugs" one planted bug: a store to the pool never persisted.
  */
 #include <libpmemobj.h>
-#include <stdio.h>
-#include <string.h>
+
+#include "vg.h"
 
 struct root {
 	char name[100];
@@ -18,11 +18,7 @@ struct root {
 int
 main(int argc, char *argv[])
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s file [bugs]\n", argv[0]);
-		return 2;
-	}
-	int bugs = argc > 2 && strcmp(argv[2], "bugs") == 0;
+	int bugs = bugs_wanted(argc, argv);
 	PMEMobjpool *pop = pmemobj_create(argv[1], "vgtest", 16 << 20, 0600);
 	if (pop == NULL) {
 		perror("pmemobj_create");

@@ -3,25 +3,15 @@
  * path, and with argument "bugs" three planted persistence bugs.
  */
 #include <libpmem.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+
+#include "vg.h"
 
 int
 main(int argc, char *argv[])
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s file [bugs]\n", argv[0]);
-		return 2;
-	}
-	int bugs = argc > 2 && strcmp(argv[2], "bugs") == 0;
+	int bugs = bugs_wanted(argc, argv);
 	size_t mlen;
-	int is_pmem;
-	char *p = pmem_map_file(argv[1], 1 << 20, PMEM_FILE_CREATE, 0600, &mlen, &is_pmem);
-	if (p == NULL) {
-		perror("pmem_map_file");
-		return 1;
-	}
+	char *p = map_or_exit(argv[1], &mlen);
 	static char src[70000];
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (char)i;
