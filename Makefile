@@ -27,7 +27,7 @@ ifneq ($(strip $(RUSTFLAGS)),)
 export RUSTFLAGS += -C llvm-args=-align-all-functions=6
 endif
 
-.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-dax bench clean example
+.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-valgrind test-dax bench clean example
 
 all: lib check-header
 
@@ -84,7 +84,7 @@ example: all
 	LD_LIBRARY_PATH=$(BUILD) $(BUILD)/pmemcp README.md /dev/shm/pmemcp.out
 	cmp README.md /dev/shm/pmemcp.out && echo "pmemcp: copy verified" && rm -f /dev/shm/pmemcp.out
 
-test: all test-rust test-c test-clients test-dax
+test: all test-rust test-c test-clients test-valgrind test-dax
 
 test-rust:
 	$(CARGO) test --release $(CARGOFLAGS)
@@ -94,6 +94,11 @@ test-c: all
 
 test-clients: all
 	bash tests-clients/run.sh $(CURDIR)/$(BUILD)
+
+# pmemcheck and memcheck reports, ours against PMDK's (skipped, with a line saying so, when no
+# pmemcheck/valgrind is found; PMEMCHECK=path names a pmemcheck build).
+test-valgrind: all
+	PMEM_LIBDIR=$(CURDIR)/$(BUILD) bash tests-valgrind/run.sh
 
 # Device DAX, MAP_SYNC, persistence domains, deep flush: in QEMU guests with emulated NVDIMMs.
 test-dax: all

@@ -14,6 +14,7 @@ use crate::arch::x86_64::flush::WriteBack;
 use crate::arch::x86_64::kernels::{Edges, Prefetch};
 use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
+use crate::inline_str::InlineStr;
 #[cfg(test)]
 use crate::memops::generic;
 use crate::memops::MemKernels;
@@ -43,8 +44,6 @@ pub struct Dispatch {
     pub drained_edges: Edges,
     pub no_movnt: bool,
     pub wc_workaround: bool,
-    /// What was chosen, for the log and the tests.
-    pub description: String,
 }
 
 /// The kernels of one instruction set, with a strategy's prefetch windows.
@@ -173,7 +172,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
     let may_stream = cfg.movnt_threshold.is_none() && !cfg.no_movnt && !skip_flush;
     let stream_small_persists = may_stream && strategy.small_persists_stream;
     let cached_moves = may_stream && strategy.close_moves_cached;
-    let mut d = Dispatch {
+    Dispatch {
         class,
         write_back,
         deep_write_back: instr,
@@ -186,43 +185,37 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         drained_edges: strategy.drained_edges,
         no_movnt: cfg.no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
-        description: String::new(),
-    };
-    d.description = d.describe();
-    d
+    }
 }
 
 impl Dispatch {
-    /// The decision in one line, for the log (and the tests that read it there).
-    fn describe(&self) -> String {
+    /// The decision in one line, for the log and the tests. Formatted when asked, not kept:
+    /// a String in the table was the one heap block left at exit (memcheck: "still reachable").
+    pub fn description(&self) -> InlineStr<384> {
         let k = &self.kernels;
-        let copy = if self.no_movnt {
-            "temporal only".to_string()
-        } else if k.cached_name != k.name {
-            format!("{} nt, {} cached", k.name, k.cached_name)
-        } else {
-            format!("{} nt", k.name)
+        let (copy, nt, cached) = match (self.no_movnt, k.cached_name != k.name) {
+            (true, _) => ("temporal only", "", ""),
+            (false, false) => (k.name, " nt", ""),
+            (false, true) => (k.name, " nt, ", k.cached_name),
         };
-        let mut threshold = format!("threshold {}", self.movnt_threshold);
-        if self.stream_small_persists {
-            threshold += ", small persists streamed";
-        }
-        if self.cached_moves {
-            threshold += ", close overlapping moves cached";
-        }
-        let edges = match self.drained_edges {
-            Edges::Stream => "streamed",
-            Edges::Cached => "cached",
-        };
-        format!(
-            "cpu class: {}, flush: {} (deep: {}), drain: {}, copy: {copy}, {threshold}, \
-             nt edges {edges}, prefetch {}",
+        let flag = |on: bool, text: &'static str| if on { text } else { "" };
+        InlineStr::format(format_args!(
+            "cpu class: {}, flush: {} (deep: {}), drain: {}, copy: {copy}{nt}{cached}{}, \
+             threshold {}{}{}, nt edges {}, prefetch {}",
             self.class.name(),
             self.write_back.name(),
             self.deep_write_back.name(),
             if self.drain_is_noop { "none" } else { "sfence" },
-            k.prefetch.describe(),
-        )
+            flag(!cached.is_empty(), " cached"),
+            self.movnt_threshold,
+            flag(self.stream_small_persists, ", small persists streamed"),
+            flag(self.cached_moves, ", close overlapping moves cached"),
+            match self.drained_edges {
+                Edges::Stream => "streamed",
+                Edges::Cached => "cached",
+            },
+            k.prefetch,
+        ))
     }
 
     /// True when nothing is written back (eADR platform or PMEM_NO_FLUSH=1).
@@ -242,7 +235,7 @@ pub fn get() -> &'static Dispatch {
         let auto_flush = crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT) == 1;
         let d = decide(&cpu, crate::config::get(), auto_flush);
         crate::pmem_log!(Info, "cpu: {cpu:?}, auto flush: {auto_flush}");
-        crate::pmem_log!(Notice, "{}", d.description);
+        crate::pmem_log!(Notice, "{}", d.description());
         d
     })
 }
@@ -250,6 +243,7 @@ pub fn get() -> &'static Dispatch {
 /// Load-time initialisation: environment, then the table.
 extern "C" fn libpmem_init() {
     crate::forksafe::install();
+    crate::valgrind::init();
     crate::config::get();
     get();
 }
@@ -384,9 +378,9 @@ mod tests {
         assert_eq!((k.name, k.cached_name), ("avx512f", "avx2"));
         let d = decide(&icelake_server(), &cfg, false);
         assert!(
-            d.description.contains("copy: avx512f nt, avx2 cached"),
+            d.description().contains("copy: avx512f nt, avx2 cached"),
             "{}",
-            d.description
+            d.description()
         );
         // Without AVX-512 there is nothing to narrow.
         let cfg = Config {
@@ -407,7 +401,7 @@ mod tests {
         let d = decide(&cpu(true, true), &cfg, false);
         assert_eq!(d.movnt_threshold, 1024);
         assert!(d.no_movnt);
-        assert!(d.description.contains("temporal only"));
+        assert!(d.description().contains("temporal only"));
     }
 
     #[test]
@@ -443,9 +437,9 @@ mod tests {
             (CpuClass::Other, PMDK.drained_edges)
         );
         assert!(
-            d.description.starts_with("cpu class: other,"),
+            d.description().starts_with("cpu class: other,"),
             "{}",
-            d.description
+            d.description()
         );
     }
 
@@ -463,9 +457,9 @@ mod tests {
         let d = decide(&icelake_server(), &cfg, false);
         assert_eq!(d.kernels.prefetch, Prefetch::Off);
         assert!(
-            d.description.ends_with("prefetch none"),
+            d.description().ends_with("prefetch none"),
             "{}",
-            d.description
+            d.description()
         );
         let no512 = Config {
             avx512f: Some(false),
@@ -485,9 +479,9 @@ mod tests {
         let d = decide(&amd, &Config::default(), false);
         assert_eq!(d.movnt_threshold, 256);
         assert!(d
-            .description
+            .description()
             .contains("threshold 256, small persists streamed"));
-        assert!(d.description.contains("close overlapping moves cached"));
+        assert!(d.description().contains("close overlapping moves cached"));
         let cfg = Config {
             movnt_threshold: Some(512),
             ..Default::default()

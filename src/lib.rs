@@ -12,6 +12,7 @@ pub mod dispatch;
 pub mod error;
 pub mod ffi;
 pub mod forksafe;
+pub mod inline_str;
 pub mod log;
 pub mod map;
 pub mod memops;
@@ -20,6 +21,7 @@ pub mod pmem;
 pub mod registry;
 pub mod strategy;
 pub mod sysfs;
+pub mod valgrind;
 
 pub use consts::*;
 pub use ffi::*;

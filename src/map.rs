@@ -433,6 +433,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         );
         registry::publish_count(&ranges);
     }
+    crate::valgrind::register_mapping(opened.fd.as_raw_fd(), addr, len);
 
     if let Some(size) = shrink_to {
         if let Err(e) = set_len(&opened.fd, size) {
@@ -668,6 +669,7 @@ pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     ranges.remove(start, start.saturating_add(round_up(len, page_size())));
     registry::publish_count(&ranges);
     drop(ranges);
+    crate::valgrind::remove_mapping(addr, len);
     RECENT.store(start, Ordering::Relaxed);
     crate::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
     Ok(())

@@ -3,6 +3,7 @@
 use crate::dispatch;
 use crate::error::{errno, Error};
 use crate::registry::{self, Kind};
+use crate::valgrind;
 
 /// Writes back the cache lines of [addr, addr+len) (nothing if flushing is off).
 ///
@@ -10,8 +11,12 @@ use crate::registry::{self, Kind};
 /// The range must be mapped.
 #[inline]
 pub unsafe fn flush(addr: *const u8, len: usize) {
+    let d = dispatch::get();
+    if valgrind::active() {
+        valgrind::on_flush(addr, len, d.flush_is_noop());
+    }
     // SAFETY: forwarded caller contract; the table holds only instructions this CPU has.
-    unsafe { dispatch::get().write_back.write_back(addr, len) }
+    unsafe { d.write_back.write_back(addr, len) }
 }
 
 /// Like `flush`, but also when `PMEM_NO_FLUSH=1` or the platform has auto flush.
@@ -20,6 +25,9 @@ pub unsafe fn flush(addr: *const u8, len: usize) {
 /// The range must be mapped.
 #[inline]
 pub unsafe fn deep_flush(addr: *const u8, len: usize) {
+    if valgrind::active() {
+        valgrind::check_addressable(addr, len);
+    }
     // SAFETY: as above.
     unsafe { dispatch::get().deep_write_back.write_back(addr, len) }
 }
@@ -27,7 +35,11 @@ pub unsafe fn deep_flush(addr: *const u8, len: usize) {
 /// Waits for earlier flushes and non-temporal stores.
 #[inline]
 pub fn drain() {
-    (dispatch::get().drain)()
+    let d = dispatch::get();
+    (d.drain)();
+    if d.drain_is_noop && valgrind::active() {
+        valgrind::on_empty_drain();
+    }
 }
 
 fn page_size() -> usize {
@@ -40,11 +52,39 @@ fn page_size() -> usize {
 // 2-3% slower than PMDK's).
 #[inline(always)]
 fn msync_pages(addr: usize, len: usize, flags: libc::c_int) -> Result<(), Error> {
+    if valgrind::active() {
+        return msync_under_valgrind(addr, len, flags);
+    }
     let start = addr & !(page_size() - 1);
     let total = len + (addr - start);
     // SAFETY: msync only inspects the range and reports ENOMEM if it isn't mapped.
     if unsafe { libc::msync(start as *mut libc::c_void, total, flags) } != 0 {
         return Err(Error::os(errno(), "msync"));
+    }
+    Ok(())
+}
+
+/// `msync_pages` as PMDK runs it under Valgrind: the caller's range checked by memcheck, the
+/// page-rounded msync with error reports off (the rounding may cover bytes the caller marked
+/// inaccessible), and a synchronous one reported to pmemcheck as a flush + fence.
+#[cold]
+#[inline(never)]
+fn msync_under_valgrind(addr: usize, len: usize, flags: libc::c_int) -> Result<(), Error> {
+    let start = addr & !(page_size() - 1);
+    let total = len + (addr - start);
+    if flags == libc::MS_SYNC {
+        valgrind::check_addressable(addr as *const u8, len);
+    }
+    let quiet = valgrind::quiet_errors();
+    // SAFETY: as in `msync_pages`.
+    let ret = unsafe { libc::msync(start as *mut libc::c_void, total, flags) };
+    let err = errno();
+    drop(quiet);
+    if flags == libc::MS_SYNC {
+        valgrind::on_msync(start as *const u8, total);
+    }
+    if ret != 0 {
+        return Err(Error::os(err, "msync"));
     }
     Ok(())
 }

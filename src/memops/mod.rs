@@ -220,6 +220,10 @@ fn finish(d: &Dispatch, movnt: bool, flags: u32) {
 // NODRAIN copy (64 B: 0.93x to 1.08-1.13x PMDK).
 #[inline(always)]
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
+    if crate::valgrind::pmemcheck() {
+        // SAFETY: forwarded caller contract.
+        return unsafe { crate::valgrind::memmove(dst, src, len, flags) };
+    }
     // SAFETY: forwarded caller contract.
     unsafe { memmove_with(dispatch::get(), dst, src, len, flags) }
 }
@@ -308,6 +312,10 @@ unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, fl
 /// [dst, dst+len) valid for writes.
 #[inline(always)]
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
+    if crate::valgrind::pmemcheck() {
+        // SAFETY: forwarded caller contract.
+        return unsafe { crate::valgrind::memset(dst, c, len, flags) };
+    }
     // SAFETY: forwarded caller contract.
     unsafe { memset_with(dispatch::get(), dst, c, len, flags) }
 }

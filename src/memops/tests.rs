@@ -329,7 +329,7 @@ fn every_flag_combination_in_every_class() {
         };
         for auto_flush in [false, true] {
             let d = dispatch::decide(&cpu, &cfg, auto_flush);
-            check_every_flag(&d, &d.description);
+            check_every_flag(&d, &d.description());
         }
     }
 }

@@ -58,18 +58,19 @@ impl Prefetch {
             Prefetch::Streams | Prefetch::Off => 0,
         }
     }
+}
 
-    /// For the dispatch log line.
-    pub fn describe(self) -> String {
+/// For the dispatch log line.
+impl std::fmt::Display for Prefetch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let k = |n: usize| n / 1024;
         match self {
-            Prefetch::Window => format!(
-                "streams+temporal {}K-{}K",
-                k(PREFETCH_MIN),
-                k(self.stream_max())
-            ),
-            Prefetch::Streams => format!("streams from {}K", k(PREFETCH_MIN)),
-            Prefetch::Off => "none".to_string(),
+            Prefetch::Window => {
+                let (min, max) = (k(PREFETCH_MIN), k(self.stream_max()));
+                write!(f, "streams+temporal {min}K-{max}K")
+            }
+            Prefetch::Streams => write!(f, "streams from {}K", k(PREFETCH_MIN)),
+            Prefetch::Off => f.write_str("none"),
         }
     }
 }

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# tests-valgrind/run.sh -- libpmem under Valgrind: the same reports as PMDK's.
+#
+# Compiles the C programs here against the system headers and runs each under Valgrind twice,
+# once on the reference PMDK (LD_LIBRARY_PATH=$REF_LIBDIR) and once on the library under test
+# (LD_LIBRARY_PATH=$PMEM_LIBDIR), then compares the reports after normalize.awk (pids,
+# addresses, library frames and store sizes dropped; the program's own lines, the report
+# sections, store states and bytes not persistent kept):
+#   pmemcheck: pmem_bugs.c (libpmem only) and obj_bugs.c (libpmemobj), each without and with
+#     its planted bugs, with the default options, --mult-stores=yes --flush-align=yes and
+#     --expect-fence-after-clflush=yes; pmem_bugs.c also with PMEM_NO_FLUSH=1;
+#   memcheck: mc_checks.c (flushes of freed memory, msync next to inaccessible bytes, heap
+#     left at exit), without and with its bugs; obj_bugs.c (libpmemobj on a file that is not
+#     pmem: it msyncs ranges beside bytes it marked inaccessible).
+# A planted bug must also change the report (the bugs are found, not only matched).
+# One difference is accepted, and listed as a NOTE: "overwritten store" reports that PMDK makes
+# of stores inside its own libpmem (its short pmem_memset writes some bytes twice, while under
+# pmemcheck ours stores each byte once). Ours may not add any report.
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+#
+# Variables (all optional):
+#   PMEMCHECK    pmemcheck's launcher, or the folder holding it (a build of the pmem/valgrind
+#                fork); default ../shared/tools/pmemcheck beside the repository, when present.
+#                Without one the pmemcheck tests are skipped, with a line saying so.
+#   VALGRIND     Valgrind with memcheck; default `valgrind` on PATH (skipped when none).
+#   PMEM_LIBDIR  the library under test (libpmem.so.1); default <repo>/build
+#   REF_LIBDIR   the reference PMDK; default /usr/lib/x86_64-linux-gnu
+#   CC           compiler (cc);  KEEP=1 keeps the work directory;  VERBOSE=1 prints every check
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+CC=${CC:-cc}
+PMEM_LIBDIR=${PMEM_LIBDIR:-$REPO/build}
+REF_LIBDIR=${REF_LIBDIR:-/usr/lib/x86_64-linux-gnu}
+
+unset PMEM_IS_PMEM_FORCE PMEM_LOG_LEVEL PMEM_LOG_FILE PMEM_NO_FLUSH PMEM_NO_CLWB \
+	PMEM_NO_CLFLUSHOPT PMEM_NO_MOVNT PMEM_MMAP_HINT PMEM_MOVNT_THRESHOLD PMEM_AVX \
+	PMEM_AVX512F LD_PRELOAD PMEMOBJ_LOG_LEVEL 2>/dev/null
+
+if [ -z "${PMEMCHECK:-}" ] && [ -d "$REPO/../shared/tools/pmemcheck" ]; then
+	PMEMCHECK=$REPO/../shared/tools/pmemcheck
+fi
+if [ -n "${PMEMCHECK:-}" ] && [ -d "$PMEMCHECK" ]; then
+	PMEMCHECK=$PMEMCHECK/valgrind
+fi
+VALGRIND=${VALGRIND:-$(command -v valgrind || true)}
+
+PASS=0
+FAIL=0
+pass() { PASS=$((PASS + 1)); [ "${VERBOSE:-0}" = 1 ] && echo "PASS $*"; return 0; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; return 0; }
+
+if [ -z "${PMEMCHECK:-}" ] || [ ! -x "$PMEMCHECK" ]; then
+	echo "SKIP pmemcheck tests: no pmemcheck found (set PMEMCHECK=/path/to/pmemcheck/valgrind)"
+	PMEMCHECK=
+fi
+if [ -z "$VALGRIND" ] || ! "$VALGRIND" --tool=memcheck --version >/dev/null 2>&1; then
+	echo "SKIP memcheck tests: no valgrind with memcheck found (set VALGRIND=...)"
+	VALGRIND=
+fi
+[ -z "$PMEMCHECK" ] && [ -z "$VALGRIND" ] && exit 0
+
+WORK=$(mktemp -d /tmp/pmem-tests-valgrind.XXXXXX)
+SHM=$(mktemp -d /dev/shm/pmem-tests-valgrind.XXXXXX)
+cleanup() {
+	rm -rf "$SHM"
+	if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+# The memcheck program needs memcheck.h: the system's, else the one beside pmemcheck.
+VG_INC=
+if [ ! -f /usr/include/valgrind/memcheck.h ] && [ -n "$PMEMCHECK" ]; then
+	VG_INC="-I$(dirname "$(readlink -f "$PMEMCHECK")")/include"
+fi
+build() { # name libs...
+	local name=$1
+	shift
+	if ! "$CC" -std=gnu11 -O1 -g -Wall -Wextra -Wno-use-after-free $VG_INC \
+		-o "$WORK/$name" "$HERE/$name.c" "$@" >"$WORK/$name.build.txt" 2>&1; then
+		fail "build $name"
+		cat "$WORK/$name.build.txt"
+		return 1
+	fi
+}
+
+# run TOOL-LAUNCHER NAME MODE "OPTIONS" "ENV" -> prints the normalised report path of each library
+run_pair() {
+	local vg=$1 name=$2 mode=$3 opts=$4 envs=$5 tag=$6
+	local slot lib out
+	for slot in ref ours; do
+		if [ $slot = ref ]; then lib=$REF_LIBDIR; else lib=$PMEM_LIBDIR; fi
+		out=$WORK/$tag.$slot
+		rm -f "$SHM/pool"
+		# shellcheck disable=SC2086
+		env $envs LD_LIBRARY_PATH="$lib" "$vg" $opts "$WORK/$name" "$SHM/pool" $mode \
+			>"$out.raw" 2>&1
+		awk -v SRC="$name.c" -f "$HERE/normalize.awk" "$out.raw" | sort -u >"$out.txt"
+	done
+}
+
+# compare TAG WHAT: ours must report what PMDK reports
+compare() {
+	local tag=$1 what=$2
+	if [ ! -s "$WORK/$tag.ref.raw" ] || grep -q "valgrind: failed\|cannot find\|error while loading" \
+		"$WORK/$tag.ref.raw"; then
+		fail "$what: the reference run did not run"
+		sed 's/^/    /' "$WORK/$tag.ref.raw" | head -5
+	elif cmp -s "$WORK/$tag.ref.txt" "$WORK/$tag.ours.txt"; then
+		pass "$what"
+	elif [ -z "$(comm -13 "$WORK/$tag.ref.txt" "$WORK/$tag.ours.txt")" ] &&
+		! comm -23 "$WORK/$tag.ref.txt" "$WORK/$tag.ours.txt" |
+			grep -qv '^Overwritten stores before they were made persistent: | .* | libpmem | '; then
+		pass "$what"
+		comm -23 "$WORK/$tag.ref.txt" "$WORK/$tag.ours.txt" |
+			sed "s/^/NOTE $what: PMDK only (its own double stores): /"
+	else
+		fail "$what: reports differ (< PMDK, > ours)"
+		diff "$WORK/$tag.ref.txt" "$WORK/$tag.ours.txt" | sed 's/^/    /' | head -20
+	fi
+}
+
+# found TAG-CLEAN TAG-BUGS WHAT: the planted bugs changed the report, for both libraries
+found() {
+	local clean=$1 bugs=$2 what=$3 slot
+	for slot in ref ours; do
+		if cmp -s "$WORK/$clean.$slot.txt" "$WORK/$bugs.$slot.txt"; then
+			fail "$what: planted bugs not reported ($slot)"
+		else
+			pass "$what: planted bugs reported ($slot)"
+		fi
+	done
+}
+
+if [ -n "$PMEMCHECK" ]; then
+	build pmem_bugs -lpmem
+	build obj_bugs -lpmemobj
+	OPTSETS=("" "--mult-stores=yes --flush-align=yes" "--expect-fence-after-clflush=yes")
+	CASES=("pmem_bugs|" "pmem_bugs|PMEM_NO_FLUSH=1" "obj_bugs|")
+	for c in "${CASES[@]}"; do
+		name=${c%%|*}
+		envs=${c#*|}
+		[ -x "$WORK/$name" ] || continue
+		for i in "${!OPTSETS[@]}"; do
+			opts="--tool=pmemcheck ${OPTSETS[$i]}"
+			tag=$name.$i.${envs:-default}
+			what="pmemcheck $name${envs:+ $envs} ${OPTSETS[$i]:-(default options)}"
+			run_pair "$PMEMCHECK" "$name" "" "$opts" "$envs" "$tag.clean"
+			compare "$tag.clean" "$what"
+			run_pair "$PMEMCHECK" "$name" bugs "$opts" "$envs" "$tag.bugs"
+			compare "$tag.bugs" "$what, bugs"
+			found "$tag.clean" "$tag.bugs" "$what"
+		done
+	done
+fi
+
+if [ -n "$VALGRIND" ]; then
+	opts="--tool=memcheck --leak-check=full --show-leak-kinds=all"
+	if build mc_checks -lpmem; then
+		run_pair "$VALGRIND" mc_checks "" "$opts" "" mc.clean
+		compare mc.clean "memcheck mc_checks"
+		run_pair "$VALGRIND" mc_checks bugs "$opts" "" mc.bugs
+		compare mc.bugs "memcheck mc_checks, bugs"
+		found mc.clean mc.bugs "memcheck mc_checks"
+	fi
+	if [ -x "$WORK/obj_bugs" ] || build obj_bugs -lpmemobj; then
+		run_pair "$VALGRIND" obj_bugs "" "$opts" "" mc.obj
+		compare mc.obj "memcheck obj_bugs"
+	fi
+fi
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
