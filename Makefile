@@ -21,7 +21,7 @@ LIBS_PRIVATE := -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 # The .so takes the unwinder from libgcc_eh.a, so it needs nothing outside glibc at run time.
 SO_LIBS := -static-libgcc -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-dax bench clean example
+.PHONY: all lib header check-header install uninstall deps test test-rust test-c test-clients test-dax bench clean example
 
 all: lib check-header
 
@@ -78,19 +78,23 @@ example: all
 	LD_LIBRARY_PATH=$(BUILD) $(BUILD)/pmemcp README.md /dev/shm/pmemcp.out
 	cmp README.md /dev/shm/pmemcp.out && echo "pmemcp: copy verified" && rm -f /dev/shm/pmemcp.out
 
-test: all test-rust test-c test-clients test-dax
+test: deps all test-rust test-c test-clients test-dax
+
+# The Debian packages the suites need, installed when missing (see tests/deps.sh).
+deps:
+	bash tests/deps.sh
 
 test-rust:
 	$(CARGO) test --release $(CARGOFLAGS)
 
-test-c: all
+test-c: deps all
 	bash tests-c/run.sh
 
-test-clients: all
+test-clients: deps all
 	bash tests-clients/run.sh $(CURDIR)/$(BUILD)
 
 # Device DAX, MAP_SYNC, persistence domains, deep flush: in QEMU guests with emulated NVDIMMs.
-test-dax: all
+test-dax: deps all
 	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
 
 bench: all
