@@ -1,4 +1,5 @@
-//! The `PMEM_*` environment variables, parsed strictly and read once.
+//! The `PMEM_*` environment variables, parsed strictly and read once: at load, except
+//! `PMEM_IS_PMEM_FORCE`, which PMDK reads at the first `pmem_is_pmem` (see `is_pmem_force`).
 //!
 //! PMDK parses most of them with `atoi`, so garbage such as `PMEM_MOVNT_THRESHOLD=abc` silently
 //! becomes 0. Here a value that does not parse is ignored (the default stays), never fatal.
@@ -10,8 +11,6 @@ use std::sync::OnceLock;
 /// Every knob the environment can turn, as parsed values (`None`: unset or unparsable).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// PMEM_IS_PMEM_FORCE: Some(false) = never pmem, Some(true) = always pmem.
-    pub is_pmem_force: Option<bool>,
     /// PMEM_NO_CLWB=1.
     pub no_clwb: bool,
     /// PMEM_NO_CLFLUSHOPT=1.
@@ -108,7 +107,6 @@ impl Config {
     pub fn from_env() -> Config {
         let flag = |name: &CStr| read_var(name, false).as_deref().and_then(parse_bool01);
         Config {
-            is_pmem_force: flag(c"PMEM_IS_PMEM_FORCE"),
             no_clwb: flag(c"PMEM_NO_CLWB") == Some(true),
             no_clflushopt: flag(c"PMEM_NO_CLFLUSHOPT") == Some(true),
             no_flush: flag(c"PMEM_NO_FLUSH"),
@@ -129,6 +127,14 @@ impl Config {
             log_file: read_var_os(c"PMEM_LOG_FILE", true).filter(|f| !f.is_empty()),
         }
     }
+}
+
+/// PMEM_IS_PMEM_FORCE as the environment has it now: Some(false) = never pmem, Some(true) =
+/// always pmem. Not part of `Config`: a program may set it in `main`, before its first call.
+pub fn is_pmem_force() -> Option<bool> {
+    read_var(c"PMEM_IS_PMEM_FORCE", false)
+        .as_deref()
+        .and_then(parse_bool01)
 }
 
 static CONFIG: OnceLock<Config> = OnceLock::new();

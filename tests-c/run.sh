@@ -142,7 +142,15 @@ force_abc|t_force||PMEM_IS_PMEM_FORCE=abc
 force_empty|t_force||PMEM_IS_PMEM_FORCE=
 mmap_hint|t_force||PMEM_MMAP_HINT=0x200000000000
 mmap_hint_unaligned|t_force||PMEM_MMAP_HINT=0x200000001234
-mmap_hint_force|t_force||PMEM_MMAP_HINT=0x300000000000 PMEM_IS_PMEM_FORCE=1"
+mmap_hint_force|t_force||PMEM_MMAP_HINT=0x300000000000 PMEM_IS_PMEM_FORCE=1
+force_setenv1_before|t_force|setenv 1 before|
+force_setenv1_after|t_force|setenv 1 after|
+force_setenv1_after_map|t_force|setenv 1 after_map|
+force_setenv1_after_map_null|t_force|setenv 1 after_map_null|
+force_setenv0_before|t_force|setenv 0 before|PMEM_IS_PMEM_FORCE=1
+force_setenv0_after|t_force|setenv 0 after|PMEM_IS_PMEM_FORCE=1
+force_unsetenv_before|t_force|setenv - before|PMEM_IS_PMEM_FORCE=1
+force_unsetenv_after_map|t_force|setenv - after_map|PMEM_IS_PMEM_FORCE=1"
 LOGCASES="log|t_log||
 log_envsink1|t_log|envsink|PMEM_LOG_LEVEL=1 PMEM_LOG_FILE=@SHM@/pmemlog-
 log_envsink4|t_log|envsink|PMEM_LOG_LEVEL=4 PMEM_LOG_FILE=@SHM@/pmemlog4.txt
