@@ -32,7 +32,7 @@ pub struct Config {
     pub wc_workaround: Option<bool>,
     /// PMEM_MMAP_HINT (hex): place mappings at or above this address, no randomness.
     pub mmap_hint: Option<usize>,
-    /// PMEM_LOG_LEVEL (0-4).
+    /// PMEM_LOG_LEVEL, capped at 4 (the most verbose level there is here).
     pub log_level: Option<u8>,
     /// PMEM_LOG_FILE (read with secure_getenv).
     pub log_file: Option<OsString>,
@@ -97,9 +97,10 @@ pub fn parse_hex_addr(value: &str) -> Option<usize> {
     usize::from_str_radix(v, 16).ok()
 }
 
-/// PMEM_LOG_LEVEL: 0 to 4 as libpmem(7) documents.
+/// PMEM_LOG_LEVEL: 0 to 4 as libpmem(7) documents; PMDK takes larger ones (its tests use 15)
+/// and logs everything up to them, so they mean 4 here.
 pub fn parse_log_level(value: &str) -> Option<u8> {
-    parse_size(value).filter(|&n| n <= 4).map(|n| n as u8)
+    parse_size(value).map(|n| n.min(4) as u8)
 }
 
 impl Config {
@@ -177,7 +178,10 @@ mod tests {
     #[test]
     fn log_level_range() {
         assert_eq!(parse_log_level("4"), Some(4));
-        assert_eq!(parse_log_level("5"), None);
+        assert_eq!(parse_log_level("0"), Some(0));
+        assert_eq!(parse_log_level("5"), Some(4));
+        assert_eq!(parse_log_level("15"), Some(4));
+        assert_eq!(parse_log_level("-1"), None);
         assert_eq!(parse_log_level("x"), None);
     }
 }

@@ -415,6 +415,14 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         }
         FileType::Normal => by_len,
     };
+    crate::pmem_log!(
+        Debug,
+        "{}: mapping len {} align {:#x}, MAP_SYNC tried {}",
+        show(path),
+        len,
+        align,
+        try_map_sync
+    );
     let (addr, map_sync) = map_aligned(&opened.fd, len, align, try_map_sync)
         .map_err(|e| Error::os(e, format_args!("mmap {}", show(path))))?;
 
