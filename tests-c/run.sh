@@ -242,7 +242,7 @@ if [ $RUN_LOG = 1 ]; then
 	if [ ! -e "$REF_DBG_LIBDIR/libpmem.so.1" ]; then
 		skip "PMEM_LOG_LEVEL against PMDK: no debug build in $REF_DBG_LIBDIR (apt package libpmem1-debug)"
 	else
-		for lvl in 1 2 3 4 5 15; do
+		for lvl in 0 1 2 3 4 5 15; do
 			name=logenv_$lvl
 			run_case refdbg "$name" t_logenv "" "PMEM_LOG_LEVEL=$lvl PMEM_LOG_FILE=@SHM@/log.txt" pmdk
 			grep -q '^exit: 0$' "$WORK/refdbg/$name.out" ||

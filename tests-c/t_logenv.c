@@ -35,9 +35,12 @@ main(void)
 
 	FILE *f = fopen(file, "r");
 	line("file.exists", "%d", f != NULL);
-	if (f == NULL)
-		return 0;
 	int level = lvl ? atoi(lvl) : 0;
+	if (f == NULL || level <= 0) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
 	int lines = 0, well_formed = 0, within = 0, error_tag = -1;
 	int seen[5] = {0};
 	char buf[4096];
