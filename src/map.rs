@@ -417,7 +417,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
     };
     crate::pmem_log!(
         Debug,
-        "{}: mapping len {} align {:#x}, MAP_SYNC tried {}",
+        "{}: mapping len {} align {:#x}, trying MAP_SYNC: {}",
         show(path),
         len,
         align,
