@@ -39,9 +39,12 @@ for p in "${PACKAGES[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done
-# tests-dax downloads its guest kernel with apt-get, which needs the package lists.
+# tests-dax downloads its guest kernel with apt-get (once, into its cache), which needs the
+# package lists: a fresh machine has none until apt-get update.
 need_lists=0
-if [ "${PMEM_DAX_SKIP:-0}" != 1 ] && ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+dax_cache=${PMEM_DAX_CACHE:-$(cd "$(dirname "$0")/.." && pwd)/target/dax-cache}
+if [ "${PMEM_DAX_SKIP:-0}" != 1 ] && [ ! -s "$dax_cache/kernel/vmlinuz" ] &&
+	! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
 	need_lists=1
 fi
 [ ${#missing[@]} -gt 0 ] || [ $need_lists = 1 ] || exit 0
@@ -51,8 +54,11 @@ if [ "$(id -u)" = 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 	as_root=(sudo -n)
 else
-	what="${missing[*]:-(none: the apt package lists, for the DAX guest kernel)}"
-	echo "tests/deps.sh: missing packages: $what -- install them as root: apt-get update && apt-get install --no-install-recommends ${missing[*]:-}" >&2
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "tests/deps.sh: missing packages: ${missing[*]} -- install them as root: apt-get update && apt-get install --no-install-recommends ${missing[*]}" >&2
+	else
+		echo "tests/deps.sh: no apt package lists, which tests-dax needs to fetch its guest kernel -- run as root: apt-get update (or set PMEM_DAX_SKIP=1)" >&2
+	fi
 	exit 1
 fi
 
