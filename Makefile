@@ -9,7 +9,9 @@ CARGOFLAGS ?=
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCDIR     ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
+SCDOC      ?= scdoc
 
 VERSION    := 1.12.1
 SO_FULL    := libpmem.so.$(VERSION:1.12.1=1.0.0)
@@ -27,7 +29,7 @@ ifneq ($(strip $(RUSTFLAGS)),)
 export RUSTFLAGS += -C llvm-args=-align-all-functions=6
 endif
 
-.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-valgrind test-dax bench clean example
+.PHONY: all lib header check-header man install install-man uninstall deps test test-rust test-c test-man test-clients test-valgrind test-dax bench clean example
 
 all: lib check-header
 
@@ -61,7 +63,28 @@ check-header: $(RUST_A)
 header: $(RUST_A)
 	cp "$(GENERATED_H)" include/libpmem.h
 
-install: lib
+# Man pages: man/*.scd is the source; the roff made from it is checked in, so that building
+# and installing need no scdoc. The date in the pages is fixed (set it when they change), so
+# that `make man` gives the same bytes on any machine and man/check.sh can compare.
+MAN_SRC    := $(wildcard man/*.scd)
+MAN3       := $(filter %.3,$(MAN_SRC:.scd=))
+MAN7       := $(filter %.7,$(MAN_SRC:.scd=))
+MAN_EPOCH  := 1796256000
+
+man:
+	@command -v $(SCDOC) >/dev/null || { echo "make man needs scdoc (apt-get install scdoc)" >&2; exit 1; }
+	for f in $(MAN_SRC); do SOURCE_DATE_EPOCH=$(MAN_EPOCH) $(SCDOC) <$$f >$${f%.scd} || exit 1; done
+
+# Pages into man3/man7, and for each further function a page covers a ".so" link to it.
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	bash man/links.sh | while read -r link page; do \
+		echo ".so man3/$$page" >$(DESTDIR)$(MANDIR)/man3/$$link && chmod 644 $(DESTDIR)$(MANDIR)/man3/$$link || exit 1; \
+	done
+
+install: lib install-man
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 755 $(BUILD)/$(SO_FULL) $(DESTDIR)$(LIBDIR)/$(SO_FULL)
 	ln -sf $(SO_FULL) $(DESTDIR)$(LIBDIR)/libpmem.so.1
@@ -75,7 +98,10 @@ install: lib
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libpmem.so* $(DESTDIR)$(LIBDIR)/libpmem.a \
-	      $(DESTDIR)$(INCDIR)/libpmem.h $(DESTDIR)$(LIBDIR)/pkgconfig/libpmem.pc
+	      $(DESTDIR)$(INCDIR)/libpmem.h $(DESTDIR)$(LIBDIR)/pkgconfig/libpmem.pc \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+	bash man/links.sh | while read -r link page; do rm -f $(DESTDIR)$(MANDIR)/man3/$$link; done
 
 # A real program against the freshly built library: copy a file into a pmem-mapped file.
 example: all
@@ -84,24 +110,32 @@ example: all
 	LD_LIBRARY_PATH=$(BUILD) $(BUILD)/pmemcp README.md /dev/shm/pmemcp.out
 	cmp README.md /dev/shm/pmemcp.out && echo "pmemcp: copy verified" && rm -f /dev/shm/pmemcp.out
 
-test: all test-rust test-c test-clients test-valgrind test-dax
+test: deps all test-rust test-c test-man test-clients test-valgrind test-dax
+
+# The Debian packages the suites need, installed when missing (see tests/deps.sh).
+deps:
+	bash tests/deps.sh
 
 test-rust:
 	$(CARGO) test --release $(CARGOFLAGS)
 
-test-c: all
+test-c: deps all
 	bash tests-c/run.sh
 
-test-clients: all
+# Every exported function has a man page that installs and renders without warnings.
+test-man: deps
+	SCDOC=$(SCDOC) MAN_EPOCH=$(MAN_EPOCH) MAKE=$(MAKE) bash man/check.sh
+
+test-clients: deps all
 	bash tests-clients/run.sh $(CURDIR)/$(BUILD)
 
 # pmemcheck and memcheck reports, ours against PMDK's (skipped, with a line saying so, when no
 # pmemcheck/valgrind is found; PMEMCHECK=path names a pmemcheck build).
-test-valgrind: all
+test-valgrind: deps all
 	PMEM_LIBDIR=$(CURDIR)/$(BUILD) bash tests-valgrind/run.sh
 
 # Device DAX, MAP_SYNC, persistence domains, deep flush: in QEMU guests with emulated NVDIMMs.
-test-dax: all
+test-dax: deps all
 	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
 
 bench: all

@@ -1,4 +1,5 @@
-//! The `PMEM_*` environment variables, parsed strictly and read once.
+//! The `PMEM_*` environment variables, parsed strictly and read once: at load, except
+//! `PMEM_IS_PMEM_FORCE`, which PMDK reads at the first `pmem_is_pmem` (see `is_pmem_force`).
 //!
 //! PMDK parses most of them with `atoi`, so garbage such as `PMEM_MOVNT_THRESHOLD=abc` silently
 //! becomes 0. Here a value that does not parse is ignored (the default stays), never fatal.
@@ -12,8 +13,6 @@ use crate::strategy::CpuClass;
 /// Every knob the environment can turn, as parsed values (`None`: unset or unparsable).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// PMEM_IS_PMEM_FORCE: Some(false) = never pmem, Some(true) = always pmem.
-    pub is_pmem_force: Option<bool>,
     /// PMEM_NO_CLWB=1.
     pub no_clwb: bool,
     /// PMEM_NO_CLFLUSHOPT=1.
@@ -37,7 +36,7 @@ pub struct Config {
     pub wc_workaround: Option<bool>,
     /// PMEM_MMAP_HINT (hex): place mappings at or above this address, no randomness.
     pub mmap_hint: Option<usize>,
-    /// PMEM_LOG_LEVEL (0-4).
+    /// PMEM_LOG_LEVEL, capped at 4 (the most verbose level there is here).
     pub log_level: Option<u8>,
     /// PMEM_LOG_FILE (read with secure_getenv).
     pub log_file: Option<OsString>,
@@ -102,9 +101,10 @@ pub fn parse_hex_addr(value: &str) -> Option<usize> {
     usize::from_str_radix(v, 16).ok()
 }
 
-/// PMEM_LOG_LEVEL: 0 to 4 as libpmem(7) documents.
+/// PMEM_LOG_LEVEL: 0 to 4 as libpmem(7) documents; PMDK takes larger ones (its tests use 15)
+/// and logs everything up to them, so they mean 4 here.
 pub fn parse_log_level(value: &str) -> Option<u8> {
-    parse_size(value).filter(|&n| n <= 4).map(|n| n as u8)
+    parse_size(value).map(|n| n.min(4) as u8)
 }
 
 impl Config {
@@ -112,7 +112,6 @@ impl Config {
     pub fn from_env() -> Config {
         let flag = |name: &CStr| read_var(name, false).as_deref().and_then(parse_bool01);
         Config {
-            is_pmem_force: flag(c"PMEM_IS_PMEM_FORCE"),
             no_clwb: flag(c"PMEM_NO_CLWB") == Some(true),
             no_clflushopt: flag(c"PMEM_NO_CLFLUSHOPT") == Some(true),
             no_flush: flag(c"PMEM_NO_FLUSH"),
@@ -136,6 +135,14 @@ impl Config {
             log_file: read_var_os(c"PMEM_LOG_FILE", true).filter(|f| !f.is_empty()),
         }
     }
+}
+
+/// PMEM_IS_PMEM_FORCE as the environment has it now: Some(false) = never pmem, Some(true) =
+/// always pmem. Not part of `Config`: a program may set it in `main`, before its first call.
+pub fn is_pmem_force() -> Option<bool> {
+    read_var(c"PMEM_IS_PMEM_FORCE", false)
+        .as_deref()
+        .and_then(parse_bool01)
 }
 
 static CONFIG: OnceLock<Config> = OnceLock::new();
@@ -178,7 +185,10 @@ mod tests {
     #[test]
     fn log_level_range() {
         assert_eq!(parse_log_level("4"), Some(4));
-        assert_eq!(parse_log_level("5"), None);
+        assert_eq!(parse_log_level("0"), Some(0));
+        assert_eq!(parse_log_level("5"), Some(4));
+        assert_eq!(parse_log_level("15"), Some(4));
+        assert_eq!(parse_log_level("-1"), None);
         assert_eq!(parse_log_level("x"), None);
     }
 }

@@ -61,7 +61,7 @@ pub unsafe extern "C" fn pmem_map_file(
                     *mapped_lenp = m.len;
                 }
                 if !is_pmemp.is_null() {
-                    *is_pmemp = c_int::from(m.is_pmem);
+                    *is_pmemp = c_int::from(pmem::is_pmem(m.addr, m.len));
                 }
             }
             m.addr as *mut c_void

@@ -4,9 +4,10 @@
 //! * the logging function (`pmem_log_set_function`), reached by messages at least as severe as
 //!   the THRESHOLD (default WARNING); the default function writes to syslog, and to stderr for
 //!   messages at least as severe as the AUX threshold (default HARK, which never goes to stderr);
-//! * the environment sink: with `PMEM_LOG_LEVEL=n` (1 errors, 2 notices, 3 info, 4 debug) lines
-//!   go to `PMEM_LOG_FILE` (a trailing `-` appends the pid) or stderr. PMDK only offers this in
-//!   its debug build.
+//! * the environment sink: with `PMEM_LOG_LEVEL=n` (1 errors, 2 warnings and notices, 3 info,
+//!   4 debug; larger values log everything, as 4) lines go to `PMEM_LOG_FILE` (a trailing `-`
+//!   appends the pid) or stderr, each tagged `<n>` with the lowest level that shows it, as in
+//!   PMDK's debug build (its release build has no such sink).
 
 use std::ffi::CString;
 use std::fmt;
@@ -55,6 +56,16 @@ impl Level {
             Level::Notice => "*NOTICE*",
             Level::Info => "*INFO*",
             Level::Debug => "*DEBUG*",
+        }
+    }
+
+    /// The lowest `PMEM_LOG_LEVEL` that shows a message of this severity.
+    fn env_level(self) -> u8 {
+        match self {
+            Level::Hark | Level::Fatal | Level::Error => 1,
+            Level::Warning | Level::Notice => 2,
+            Level::Info => 3,
+            Level::Debug => 4,
         }
     }
 
@@ -135,8 +146,15 @@ fn current_function() -> Option<LogFunction> {
 
 /// Where `PMEM_LOG_LEVEL` output goes, opened once.
 struct EnvSink {
-    max: Option<Level>,
+    /// PMEM_LOG_LEVEL, capped at 4 (0: no sink).
+    max: u8,
     file: Option<File>,
+}
+
+impl EnvSink {
+    fn shows(&self, level: Level) -> bool {
+        level.env_level() <= self.max
+    }
 }
 
 static ENV_SINK: OnceLock<EnvSink> = OnceLock::new();
@@ -144,15 +162,9 @@ static ENV_SINK: OnceLock<EnvSink> = OnceLock::new();
 fn env_sink() -> &'static EnvSink {
     ENV_SINK.get_or_init(|| {
         let cfg = crate::config::get();
-        let max = match cfg.log_level {
-            None | Some(0) => None,
-            Some(1) => Some(Level::Error),
-            Some(2) => Some(Level::Notice),
-            Some(3) => Some(Level::Info),
-            Some(_) => Some(Level::Debug),
-        };
-        let file = match (&cfg.log_file, max) {
-            (Some(name), Some(_)) => {
+        let max = cfg.log_level.unwrap_or(0);
+        let file = match &cfg.log_file {
+            Some(name) if max > 0 => {
                 let mut path = name.as_bytes().to_vec();
                 if path.last() == Some(&b'-') {
                     path.extend_from_slice(std::process::id().to_string().as_bytes());
@@ -172,8 +184,7 @@ fn env_sink() -> &'static EnvSink {
 
 /// Whether a message at `level` would go anywhere (so callers can skip formatting).
 pub fn enabled(level: Level) -> bool {
-    level as u8 <= MAIN_THRESHOLD.load(Ordering::Relaxed)
-        || env_sink().max.is_some_and(|max| level <= max)
+    level as u8 <= MAIN_THRESHOLD.load(Ordering::Relaxed) || env_sink().shows(level)
 }
 
 /// Sends one message to both outlets.
@@ -183,10 +194,14 @@ pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments
     }
     let message = fmt::format(args);
     let sink = env_sink();
-    if sink.max.is_some_and(|max| level <= max) {
+    if sink.shows(level) {
         let text = format!(
             "<libpmem>: <{}> [{}:{} {}] {}\n",
-            level as u8, file, line, func, message
+            level.env_level(),
+            file,
+            line,
+            func,
+            message
         );
         // One write per line; a failing log write must not disturb the caller.
         let _ = match &sink.file {
@@ -271,5 +286,17 @@ mod tests {
         }
         assert!(Level::from_raw(7).is_none());
         assert!(Threshold::from_raw(2).is_none());
+    }
+
+    #[test]
+    fn env_levels_grow_with_verbosity() {
+        let tags: Vec<u8> = (0..7)
+            .map(|raw| Level::from_raw(raw).unwrap().env_level())
+            .collect();
+        assert_eq!(tags, [1, 1, 1, 2, 2, 3, 4]);
+        let sink = EnvSink { max: 2, file: None };
+        assert!(sink.shows(Level::Error) && sink.shows(Level::Notice));
+        assert!(!sink.shows(Level::Info) && !sink.shows(Level::Debug));
+        assert!(!EnvSink { max: 0, file: None }.shows(Level::Fatal));
     }
 }

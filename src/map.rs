@@ -30,7 +30,6 @@ const ALLOC_ENOMEM_RETRIES: u32 = 8;
 pub struct Mapping {
     pub addr: *mut u8,
     pub len: usize,
-    pub is_pmem: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,6 +415,14 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         }
         FileType::Normal => by_len,
     };
+    crate::pmem_log!(
+        Debug,
+        "{}: mapping len {} align {:#x}, trying MAP_SYNC: {}",
+        show(path),
+        len,
+        align,
+        try_map_sync
+    );
     let (addr, map_sync) = map_aligned(&opened.fd, len, align, try_map_sync)
         .map_err(|e| Error::os(e, format_args!("mmap {}", show(path))))?;
 
@@ -444,17 +451,18 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
     restore.armed = false;
     drop(restore);
 
-    let is_pmem = crate::pmem::is_pmem(addr, len);
+    // Not pmem_is_pmem here: asking it would read PMEM_IS_PMEM_FORCE, which PMDK reads at
+    // the first pmem_is_pmem call and in pmem_map_file only when is_pmemp is given.
     crate::pmem_log!(
         Notice,
-        "mapped {} at {:p} len {} map_sync {} is_pmem {}",
+        "mapped {} at {:p} len {} map_sync {} registered as pmem {}",
         show(path),
         addr,
         len,
         map_sync,
-        is_pmem
+        kind.is_some()
     );
-    Ok(Mapping { addr, len, is_pmem })
+    Ok(Mapping { addr, len })
 }
 
 fn round_up(v: usize, to: usize) -> usize {

@@ -1,13 +1,15 @@
 //! `pmem_is_pmem`, `pmem_has_auto_flush`, `pmem_has_hw_drain`.
 
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::OnceLock;
 
 const FORCE_UNREAD: u8 = 0;
 const FORCE_NONE: u8 = 1;
 const FORCE_NEVER: u8 = 2;
 const FORCE_ALWAYS: u8 = 3;
 
-/// PMEM_IS_PMEM_FORCE, read once at the first call (as PMDK does), cached in one byte.
+/// PMEM_IS_PMEM_FORCE, read once at the first call (as PMDK does: a program may set it in
+/// `main`), cached in one byte for the fast path.
 static FORCE: AtomicU8 = AtomicU8::new(FORCE_UNREAD);
 
 #[inline]
@@ -16,11 +18,13 @@ fn force() -> u8 {
     if f != FORCE_UNREAD {
         return f;
     }
-    let f = match crate::config::get().is_pmem_force {
+    // The OnceLock makes the environment be read exactly once, however many threads race here.
+    static READ: OnceLock<u8> = OnceLock::new();
+    let f = *READ.get_or_init(|| match crate::config::is_pmem_force() {
         None => FORCE_NONE,
         Some(false) => FORCE_NEVER,
         Some(true) => FORCE_ALWAYS,
-    };
+    });
     FORCE.store(f, Ordering::Relaxed);
     f
 }

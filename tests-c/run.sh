@@ -17,6 +17,8 @@
 #                     default "-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 #   REF_LIBDIR        directory of the reference PMDK; default /usr/lib/x86_64-linux-gnu
 #   REF_INCDIR        its header directory; default /usr/include
+#   REF_DBG_LIBDIR    PMDK's debug build (libpmem1-debug), the reference for PMEM_LOG_LEVEL;
+#                     default $REF_LIBDIR/pmdk_dbg
 #   CC, CXX           compilers (cc, c++)
 #   SKIP_ABI=1        skip tests-c/abi.sh
 #   SKIP_INSTALL=1    passed to abi.sh: skip the `make install` + pkg-config tests
@@ -38,6 +40,7 @@ PMEM_STATIC_LIB=${PMEM_STATIC_LIB-$PMEM_LIBDIR/libpmem.a}
 PMEM_STATIC_LIBS=${PMEM_STATIC_LIBS:--lgcc_s -lutil -lrt -lpthread -lm -ldl -lc}
 REF_LIBDIR=${REF_LIBDIR:-/usr/lib/x86_64-linux-gnu}
 REF_INCDIR=${REF_INCDIR:-/usr/include}
+REF_DBG_LIBDIR=${REF_DBG_LIBDIR:-$REF_LIBDIR/pmdk_dbg}
 CFLAGS_T="-std=c11 -Wall -Wextra -Werror -O2 -g"
 export PMEM_LIBDIR PMEM_INCDIR PMEM_STATIC_LIB PMEM_STATIC_LIBS REF_LIBDIR REF_INCDIR CC CXX
 
@@ -72,7 +75,7 @@ LOGPROG="t_log"
 OURSPROGS="t_log t_autoflush"
 
 # ---------------------------------------------------------------- build
-mkdir -p "$WORK/ref" "$WORK/dyn" "$WORK/static"
+mkdir -p "$WORK/ref" "$WORK/refdbg" "$WORK/dyn" "$WORK/static"
 build() { # slot name compile-args...
 	local slot=$1 name=$2
 	shift 2
@@ -120,7 +123,8 @@ if [ "$TEST_IMPL" = pmdk ]; then
 	RUN_LOG=0
 	skip "t_log, t_autoflush: checks of our own semantics, not run against the reference PMDK"
 else
-	for p in $OURSPROGS; do
+	build refdbg t_logenv -I"$REF_INCDIR" -o "$WORK/refdbg/t_logenv" "$HERE/t_logenv.c" -L"$REF_LIBDIR" -lpmem
+	for p in $OURSPROGS t_logenv; do
 		[ $HAVE_DYN = 1 ] && build dyn "$p" -I"$PMEM_INCDIR" -o "$WORK/dyn/$p" "$HERE/$p.c" -L"$PMEM_LIBDIR" -lpmem
 		# shellcheck disable=SC2086
 		[ $HAVE_STATIC = 1 ] && build static "$p" -I"$PMEM_INCDIR" -o "$WORK/static/$p" "$HERE/$p.c" "$PMEM_STATIC_LIB" $PMEM_STATIC_LIBS
@@ -146,7 +150,15 @@ force_abc|t_force||PMEM_IS_PMEM_FORCE=abc
 force_empty|t_force||PMEM_IS_PMEM_FORCE=
 mmap_hint|t_force||PMEM_MMAP_HINT=0x200000000000
 mmap_hint_unaligned|t_force||PMEM_MMAP_HINT=0x200000001234
-mmap_hint_force|t_force||PMEM_MMAP_HINT=0x300000000000 PMEM_IS_PMEM_FORCE=1"
+mmap_hint_force|t_force||PMEM_MMAP_HINT=0x300000000000 PMEM_IS_PMEM_FORCE=1
+force_setenv1_before|t_force|setenv 1 before|
+force_setenv1_after|t_force|setenv 1 after|
+force_setenv1_after_map|t_force|setenv 1 after_map|
+force_setenv1_after_map_null|t_force|setenv 1 after_map_null|
+force_setenv0_before|t_force|setenv 0 before|PMEM_IS_PMEM_FORCE=1
+force_setenv0_after|t_force|setenv 0 after|PMEM_IS_PMEM_FORCE=1
+force_unsetenv_before|t_force|setenv - before|PMEM_IS_PMEM_FORCE=1
+force_unsetenv_after_map|t_force|setenv - after_map|PMEM_IS_PMEM_FORCE=1"
 LOGCASES="log|t_log||
 log_envsink1|t_log|envsink|PMEM_LOG_LEVEL=1 PMEM_LOG_FILE=@SHM@/pmemlog-
 log_envsink4|t_log|envsink|PMEM_LOG_LEVEL=4 PMEM_LOG_FILE=@SHM@/pmemlog4.txt
@@ -158,6 +170,7 @@ run_case() {
 	local out=$WORK/$slot/$name.out err=$WORK/$slot/$name.err bin=$WORK/$slot/$prog
 	local ldp=""
 	[ "$slot" = dyn ] && ldp=$PMEM_LIBDIR
+	[ "$slot" = refdbg ] && ldp=$REF_DBG_LIBDIR
 	if [ ! -x "$bin" ]; then
 		echo "exit: not built" >"$out"
 		return
@@ -226,6 +239,28 @@ if [ $RUN_LOG = 1 ]; then
 			compare "$exp" "$WORK/$slot/$name.out" "$label" "$name"
 		done
 	done <<<"$LOGCASES"
+fi
+
+if [ $RUN_LOG = 1 ]; then
+	echo "== PMEM_LOG_LEVEL / PMEM_LOG_FILE (against PMDK's debug build; its release build logs nothing)"
+	if [ ! -e "$REF_DBG_LIBDIR/libpmem.so.1" ]; then
+		skip "PMEM_LOG_LEVEL against PMDK: no debug build in $REF_DBG_LIBDIR (apt package libpmem1-debug)"
+	else
+		for lvl in 0 1 2 3 4 5 15; do
+			name=logenv_$lvl
+			run_case refdbg "$name" t_logenv "" "PMEM_LOG_LEVEL=$lvl PMEM_LOG_FILE=@SHM@/log.txt" pmdk
+			grep -q '^exit: 0$' "$WORK/refdbg/$name.out" ||
+				fail "[reference] $name: PMDK's debug build run did not exit 0: $(tail -1 "$WORK/refdbg/$name.out")"
+			for slot in dyn static; do
+				[ $slot = dyn ] && [ $HAVE_DYN = 0 ] && continue
+				[ $slot = static ] && [ $HAVE_STATIC = 0 ] && continue
+				run_case $slot "$name" t_logenv "" "PMEM_LOG_LEVEL=$lvl PMEM_LOG_FILE=@SHM@/log.txt" "$TEST_IMPL"
+				label=dynamic
+				[ $slot = static ] && label=static
+				compare "$WORK/refdbg/$name.out" "$WORK/$slot/$name.out" "$label" "$name"
+			done
+		done
+	fi
 fi
 
 # fake /sys/bus/nd/devices trees for pmem_has_auto_flush (private mount namespace, root only)

@@ -2,12 +2,67 @@
  * t_force.c -- pmem_is_pmem and pmem_map_file's *is_pmemp under the
  * PMEM_IS_PMEM_FORCE environment variable.  run.sh runs this program with
  * the variable unset, 0, 1 and some ignored values.  See t.h.
+ *
+ * "t_force setenv VALUE ORDER" sets the variable from main instead (VALUE
+ * "-" unsets it), with ORDER saying what the program called before:
+ *   before          nothing: the first pmem_is_pmem reads the new value
+ *   after           pmem_is_pmem
+ *   after_map       pmem_map_file with is_pmemp (which asks pmem_is_pmem)
+ *   after_map_null  pmem_map_file with is_pmemp NULL (which does not)
  */
 #include "t.h"
 
-int
-main(void)
+static void
+map_line(const char *name, const char *path, int want_isp)
 {
+	size_t ml = 0;
+	int isp = -7;
+	char *p = pmem_map_file(path, 4096, PMEM_FILE_CREATE, 0600, &ml, want_isp ? &isp : NULL);
+	line(name, "ret=%s is_pmem=%d", p ? "ok" : "NULL", isp);
+	if (p)
+		pmem_unmap(p, ml);
+	unlink(path);
+}
+
+static int
+setenv_in_main(const char *value, const char *order)
+{
+	const char *f = getenv("PMEM_IS_PMEM_FORCE");
+	line("env", "PMEM_IS_PMEM_FORCE=%s", f ? f : "(unset)");
+	char dir[4096], path[4200];
+	make_scratch(dir, sizeof(dir), "t_force_setenv");
+	SNP(path, sizeof(path), "%s/f", dir);
+	int stackvar = 1;
+
+	if (strcmp(order, "after") == 0)
+		line("is_pmem.before_setenv", "%d", pmem_is_pmem(&stackvar, sizeof(stackvar)));
+	else if (strcmp(order, "after_map") == 0)
+		map_line("map.before_setenv", path, 1);
+	else if (strcmp(order, "after_map_null") == 0)
+		map_line("map_null.before_setenv", path, 0);
+	else if (strcmp(order, "before") != 0)
+		return 2;
+
+	if (strcmp(value, "-") == 0)
+		unsetenv("PMEM_IS_PMEM_FORCE");
+	else
+		setenv("PMEM_IS_PMEM_FORCE", value, 1);
+	line("setenv", "%s %s", value, order);
+	line("is_pmem.stack", "%d", pmem_is_pmem(&stackvar, sizeof(stackvar)));
+	line("is_pmem.len0", "%d", pmem_is_pmem(&stackvar, 0));
+	map_line("map.after_setenv", path, 1);
+	/* read once: a second change is ignored whatever the order */
+	setenv("PMEM_IS_PMEM_FORCE", strcmp(value, "1") == 0 ? "0" : "1", 1);
+	line("is_pmem.after_second_setenv", "%d", pmem_is_pmem(&stackvar, sizeof(stackvar)));
+	rm_rf(dir);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "setenv") == 0)
+		return setenv_in_main(argv[2], argv[3]);
 	const char *f = getenv("PMEM_IS_PMEM_FORCE");
 	line("env", "PMEM_IS_PMEM_FORCE=%s", f ? f : "(unset)");
 	char dir[4096], path[4200];

@@ -15,7 +15,10 @@
 #   PMEM_DAX_CONFIGS="..." which configurations: cpu memctrl none (default: all three)
 #   PMEM_DAX_JOBS=n        guests run at once (default 2)
 #   PMEM_DAX_ACCEL=auto|kvm|tcg   auto (default): a quick KVM probe boot, TCG if it fails
-#   PMEM_DAX_TIMEOUT=s     per boot (default 240); a boot that times out is retried once
+#   PMEM_DAX_TIMEOUT=s     a guest that shows no progress (its console and results files stop
+#                          growing) for this long is stopped (default 240); such a boot is
+#                          retried once
+#   PMEM_DAX_MAX_TIME=s    a boot is stopped after this long in any case (default 1800)
 #   VERBOSE=0              print only failures and deviations instead of the whole table
 set -u
 
@@ -33,6 +36,7 @@ CONFIGS=${PMEM_DAX_CONFIGS:-cpu memctrl none}
 JOBS=${PMEM_DAX_JOBS:-2}
 ACCEL=${PMEM_DAX_ACCEL:-auto}
 BOOT_TIMEOUT=${PMEM_DAX_TIMEOUT:-240}
+BOOT_MAX=${PMEM_DAX_MAX_TIME:-1800}
 VERBOSE=${VERBOSE:-1}
 REF_LIB=/usr/lib/x86_64-linux-gnu/libpmem.so.1
 START=$(date +%s)
@@ -92,9 +96,32 @@ if ! "${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -I"$REPO/include" -o "$WOR
 fi
 
 # ---- booting -------------------------------------------------------------------------------
-# boot CFG ACCEL TIMEOUT: one guest run in $WORK/$CFG; 0 if it finished (DONE written)
+# watch_guest PID DIR STALL MAX: waits for the guest PID; stops it when its console and results files
+# have not grown for STALL seconds, or after MAX seconds. A guest under TCG on a busy machine
+# (other guests, builds) can take several times its idle time, but keeps writing as it goes.
+watch_guest() {
+	local pid=$1 d=$2 stall=$3 max=$4 start=$SECONDS last=$SECONDS size=-1 now why='' rc
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		now=$(cat "$d/console.log" "$d/share/results.txt" 2>/dev/null | wc -c)
+		if [ "$now" != "$size" ]; then size=$now last=$SECONDS; fi
+		if [ $((SECONDS - last)) -ge "$stall" ] || [ $((SECONDS - start)) -ge "$max" ]; then
+			why="stopped: no output for $((SECONDS - last)) s, $((SECONDS - start)) s in all"
+			kill "$pid" 2>/dev/null
+			sleep 5
+			kill -9 "$pid" 2>/dev/null
+			break
+		fi
+	done
+	wait "$pid"
+	rc=$?
+	[ -z "$why" ] || echo "$why" >>"$d/qemu.log"
+	return $rc
+}
+
+# boot CFG ACCEL STALL MAX: one guest run in $WORK/$CFG; 0 if it finished (DONE written)
 boot() {
-	local cfg=$1 accel=$2 limit=$3 d=$WORK/$1
+	local cfg=$1 accel=$2 stall=$3 max=$4 d=$WORK/$1
 	# nv0 becomes fsdax; nv1 devdax with 2 MiB alignment, or 1 GiB in "none" (3 GiB sparse file,
 	# 2 GiB of device DAX after the memmap reservation)
 	local machine=pc,nvdimm=on virtio=1 cpu=max nv1=256M ddalign=2M
@@ -122,7 +149,7 @@ boot() {
 		dev+=(-object "memory-backend-file,id=vp0,share=on,mem-path=$d/vp0.img,size=256M"
 			-device virtio-pmem-pci,memdev=vp0,id=vpmem0)
 	fi
-	timeout --kill-after=5 "$limit" qemu-system-x86_64 \
+	qemu-system-x86_64 \
 		-machine "$machine" -accel "$accel" -cpu "$cpu" -smp 1 -m 1G,slots=4,maxmem=8G \
 		-nodefaults -display none -no-reboot -monitor none -serial "file:$d/console.log" \
 		-kernel "$KERNEL" -initrd "$INITRD" \
@@ -132,7 +159,8 @@ boot() {
 		-device virtio-9p-pci,fsdev=usrfs,mount_tag=usr \
 		-fsdev "local,id=sharefs,path=$d/share,security_model=none" \
 		-device virtio-9p-pci,fsdev=sharefs,mount_tag=share \
-		>"$d/qemu.log" 2>&1
+		>"$d/qemu.log" 2>&1 &
+	watch_guest $! "$d" "$stall" "$max"
 	local rc=$?
 	rm -f "$d"/*.img
 	echo "qemu exit $rc" >>"$d/qemu.log"
@@ -144,7 +172,7 @@ run_cfg() {
 	local cfg=$1 t0 t1 try
 	t0=$(date +%s)
 	for try in 1 2; do
-		if boot "$cfg" "$ACCEL" "$BOOT_TIMEOUT"; then
+		if boot "$cfg" "$ACCEL" "$BOOT_TIMEOUT" "$BOOT_MAX"; then
 			t1=$(date +%s)
 			cp "$WORK/$cfg/share/results.txt" "$WORK/results-$cfg.txt"
 			echo "BOOT $cfg ok attempts $try seconds $((t1 - t0))" >>"$WORK/results-$cfg.txt"
@@ -162,7 +190,7 @@ run_cfg() {
 if [ "$ACCEL" = auto ]; then
 	ACCEL=tcg
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		if boot probe kvm 25 2>/dev/null; then
+		if boot probe kvm 25 25 2>/dev/null; then
 			ACCEL=kvm
 		fi
 		rm -rf "$WORK/probe"
