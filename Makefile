@@ -21,7 +21,7 @@ LIBS_PRIVATE := -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 # The .so takes the unwinder from libgcc_eh.a, so it needs nothing outside glibc at run time.
 SO_LIBS := -static-libgcc -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: all lib header check-header install uninstall test test-rust test-c test-clients test-dax bench clean example
+.PHONY: all lib header check-header install uninstall deb test test-rust test-c test-clients test-dax test-deb bench clean example
 
 all: lib check-header
 
@@ -71,6 +71,11 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libpmem.so* $(DESTDIR)$(LIBDIR)/libpmem.a \
 	      $(DESTDIR)$(INCDIR)/libpmem.h $(DESTDIR)$(LIBDIR)/pkgconfig/libpmem.pc
 
+# Debian packages libpmem1-rs and libpmem-rs-dev (build/deb/), made from a `make install`
+# staging tree; they take the place of Debian's libpmem1 and libpmem-dev.
+deb: all
+	MAKE="$(MAKE)" bash packaging/deb/build.sh
+
 # A real program against the freshly built library: copy a file into a pmem-mapped file.
 example: all
 	$(CC) -O2 -Wall -Wextra -Werror -Iinclude -o $(BUILD)/pmemcp examples/pmemcp.c -L$(BUILD) -lpmem
@@ -78,7 +83,7 @@ example: all
 	LD_LIBRARY_PATH=$(BUILD) $(BUILD)/pmemcp README.md /dev/shm/pmemcp.out
 	cmp README.md /dev/shm/pmemcp.out && echo "pmemcp: copy verified" && rm -f /dev/shm/pmemcp.out
 
-test: all test-rust test-c test-clients test-dax
+test: all test-rust test-c test-clients test-dax test-deb
 
 test-rust:
 	$(CARGO) test --release $(CARGOFLAGS)
@@ -92,6 +97,11 @@ test-clients: all
 # Device DAX, MAP_SYNC, persistence domains, deep flush: in QEMU guests with emulated NVDIMMs.
 test-dax: all
 	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
+
+# The packages installed over Debian's PMDK in a throwaway bookworm chroot (needs root and
+# debootstrap; skips with one line otherwise). This machine's own libpmem is never touched.
+test-deb: deb
+	bash tests-deb/run.sh $(CURDIR)/$(BUILD)/deb
 
 bench: all
 	bash bench/run.sh
