@@ -98,10 +98,11 @@ test-clients: all
 test-dax: all
 	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
 
-# The packages installed over Debian's PMDK in a throwaway bookworm chroot (needs root and
-# debootstrap; skips with one line otherwise). This machine's own libpmem is never touched.
-test-deb: deb
-	bash tests-deb/run.sh $(CURDIR)/$(BUILD)/deb
+# The packages installed over Debian's PMDK in a throwaway bookworm chroot (needs root; skips
+# with one line otherwise). It installs debootstrap, dpkg-dev and lintian when missing, then
+# runs `make deb`. This machine's own libpmem is never touched.
+test-deb: all
+	MAKE="$(MAKE)" bash tests-deb/run.sh
 
 bench: all
 	bash bench/run.sh

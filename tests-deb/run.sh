@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages (make deb) installed over Debian's own PMDK, in a throwaway bookworm chroot.
 #
-# usage: tests-deb/run.sh DEB_DIR      (as root; DEB_DIR holds libpmem1-rs_*.deb, libpmem-rs-dev_*.deb)
+# usage: tests-deb/run.sh [DEB_DIR]    (as root; DEB_DIR holds libpmem1-rs_*.deb, libpmem-rs-dev_*.deb;
+#                                       without it, `make deb` builds them into build/deb)
 # env:
 #   PMEM_DEB_CACHE=DIR   where the base chroot is cached (default /var/cache/libpmem-rs-test)
 #   PMEM_DEB_MIRROR=URL  Debian mirror for debootstrap (default: the host apt's, else deb.debian.org)
@@ -28,8 +29,6 @@ T0=$EPOCHREALTIME
 
 skip() { echo "SKIP test-deb: $*"; exit 0; }
 [ "${PMEM_DEB_SKIP:-0}" = 1 ] && skip "PMEM_DEB_SKIP=1"
-[ -n "$DEBS" ] && [ -d "$DEBS" ] || { echo "usage: $0 DEB_DIR" >&2; exit 2; }
-DEBS=$(cd "$DEBS" && pwd)
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, mount, chroot); run 'sudo make test-deb'"
 
 # A private mount namespace: nothing mounted here is seen outside, and it all goes away with the
@@ -65,6 +64,8 @@ need_tool() { # COMMAND PACKAGE
 	echo "installing $2 (for $1)"
 	local log
 	log=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" 2>&1) && return 0
+	# A fresh machine has no package lists yet.
+	log=$(apt-get update -qq 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" 2>&1) && return 0
 	if grep -qE "$NET_RE" <<<"$log"; then skip "cannot install $2: the Debian mirror is unreachable"; fi
 	echo "$log" | tail -n 5
 	echo "cannot install $2"
@@ -73,6 +74,13 @@ need_tool() { # COMMAND PACKAGE
 need_tool debootstrap debootstrap
 need_tool dpkg-shlibdeps dpkg-dev
 need_tool lintian lintian
+
+if [ -z "$DEBS" ]; then
+	"${MAKE:-make}" -C "$REPO" --no-print-directory deb || { echo "make deb failed"; exit 1; }
+	DEBS=$REPO/build/deb
+fi
+[ -d "$DEBS" ] || { echo "usage: $0 [DEB_DIR]" >&2; exit 2; }
+DEBS=$(cd "$DEBS" && pwd)
 
 RT_DEB=$(ls "$DEBS"/libpmem1-rs_*.deb 2>/dev/null | head -n1)
 DEV_DEB=$(ls "$DEBS"/libpmem-rs-dev_*.deb 2>/dev/null | head -n1)
