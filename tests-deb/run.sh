@@ -165,7 +165,8 @@ if [ ! -e "$BASE.ok" ]; then
 	MIRROR=${PMEM_DEB_MIRROR:-$(host_mirror)}
 	MIRROR=${MIRROR:-http://deb.debian.org/debian}
 	echo "building the base chroot in $BASE from $MIRROR (once; later runs reuse it)"
-	rm -rf --one-file-system "$BASE" "$BASE.ok"
+	# Under the lock: no other run is building, so a .tmp left by a killed run is stale.
+	rm -rf --one-file-system "$BASE" "$BASE.ok" "$BASE".tmp.*
 	TMPBASE=$BASE.tmp.$$
 	BLOG=$CACHE/build.log
 	if ! debootstrap --variant=minbase "$SUITE" "$TMPBASE" "$MIRROR" >"$BLOG" 2>&1; then
