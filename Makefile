@@ -29,7 +29,7 @@ ifneq ($(strip $(RUSTFLAGS)),)
 export RUSTFLAGS += -C llvm-args=-align-all-functions=6
 endif
 
-.PHONY: all lib header check-header man install install-man uninstall deps test test-rust test-c test-man test-clients test-valgrind test-dax bench clean example
+.PHONY: all lib header check-header man install install-man uninstall deb deps test test-rust test-c test-man test-clients test-valgrind test-dax test-deb bench clean example
 
 all: lib check-header
 
@@ -103,6 +103,11 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
 	bash man/links.sh | while read -r link page; do rm -f $(DESTDIR)$(MANDIR)/man3/$$link; done
 
+# Debian packages libpmem1-rs and libpmem-rs-dev (build/deb/), made from a `make install`
+# staging tree; they take the place of Debian's libpmem1 and libpmem-dev.
+deb: all
+	MAKE="$(MAKE)" bash packaging/deb/build.sh
+
 # A real program against the freshly built library: copy a file into a pmem-mapped file.
 example: all
 	$(CC) -O2 -Wall -Wextra -Werror -Iinclude -o $(BUILD)/pmemcp examples/pmemcp.c -L$(BUILD) -lpmem
@@ -110,7 +115,7 @@ example: all
 	LD_LIBRARY_PATH=$(BUILD) $(BUILD)/pmemcp README.md /dev/shm/pmemcp.out
 	cmp README.md /dev/shm/pmemcp.out && echo "pmemcp: copy verified" && rm -f /dev/shm/pmemcp.out
 
-test: deps all test-rust test-c test-man test-clients test-valgrind test-dax
+test: deps all test-rust test-c test-man test-clients test-valgrind test-dax test-deb
 
 # The Debian packages the suites need, installed when missing (see tests/deps.sh).
 deps:
@@ -137,6 +142,12 @@ test-valgrind: deps all
 # Device DAX, MAP_SYNC, persistence domains, deep flush: in QEMU guests with emulated NVDIMMs.
 test-dax: deps all
 	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
+
+# The packages installed over Debian's PMDK in a throwaway bookworm chroot (needs root; skips
+# with one line otherwise). It installs debootstrap, dpkg-dev and lintian when missing, then
+# runs `make deb`. This machine's own libpmem is never touched.
+test-deb: deps all
+	MAKE="$(MAKE)" bash tests-deb/run.sh
 
 bench: all
 	bash bench/run.sh

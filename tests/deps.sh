@@ -8,6 +8,7 @@
 #
 # Variables (all optional):
 #   PMEM_DAX_SKIP=1    the DAX guests are skipped: their packages are not needed
+#   PMEM_DEB_SKIP=1    the package test is skipped: its tools are not needed
 #   PMEM_DEPS_SKIP=1   check nothing, install nothing
 #   PMEM_DEPS_LIST=1   print the package list and exit
 set -euo pipefail
@@ -21,8 +22,11 @@ PACKAGES=(gcc g++ make binutils pkgconf strace valgrind util-linux
 # The emulated-NVDIMM guests of tests-dax (their kernel is fetched with `apt-get download`
 # into target/dax-cache, never installed).
 DAX_PACKAGES=(qemu-system-x86 busybox-static ndctl e2fsprogs cpio kmod gzip xz-utils zstd)
+# tests-deb: the throwaway chroot, `make deb` (dpkg-shlibdeps) and the package checks.
+DEB_PACKAGES=(debootstrap dpkg-dev lintian)
 
 [ "${PMEM_DAX_SKIP:-0}" = 1 ] || PACKAGES+=("${DAX_PACKAGES[@]}")
+[ "${PMEM_DEB_SKIP:-0}" = 1 ] || PACKAGES+=("${DEB_PACKAGES[@]}")
 if [ "${PMEM_DEPS_LIST:-0}" = 1 ]; then
 	echo "${PACKAGES[*]}"
 	exit 0

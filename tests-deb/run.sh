@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# The Debian packages (make deb) installed over Debian's own PMDK, in a throwaway bookworm chroot.
+#
+# usage: tests-deb/run.sh [DEB_DIR]    (as root; DEB_DIR holds libpmem1-rs_*.deb, libpmem-rs-dev_*.deb;
+#                                       without it, `make deb` builds them into build/deb)
+# env:
+#   PMEM_DEB_CACHE=DIR   where the base chroot is cached (default /var/cache/libpmem-rs-test)
+#   PMEM_DEB_MIRROR=URL  Debian mirror for debootstrap (default: the host apt's, else deb.debian.org)
+#   PMEM_DEB_REBUILD=1   rebuild the cached base chroot
+#   PMEM_DEB_SKIP=1      skip this test
+#
+# Lintian runs on the packages first. The chroot is an overlay on a cached base that has Debian's
+# libpmem1, libpmem-dev and their consumers installed (libpmemobj/blk/log/pool, pmdk-tools, fio,
+# libpmemobj-dev...), so runs after the first need no network. In it: apt installs our packages,
+# which must remove Debian's libpmem1/libpmem-dev and keep every consumer; the consumers run with
+# no LD_* variable and must have loaded our library; a program builds with pkg-config against
+# libpmem-rs-dev; then apt installs Debian's libpmem1/libpmem-dev again and the consumers must run
+# on PMDK. Nothing of this machine's own packages is touched: every mount is in a private mount
+# namespace (or unmounted on exit), and the run's directory is removed.
+# Prints PASS/FAIL lines, timings, and "N passed, N failed" last; exit 0 on pass or skip.
+set -uo pipefail
+export LC_ALL=C
+
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
+HERE=$(dirname "$SELF")
+REPO=$(dirname "$HERE")
+DEBS=${1:-}
+T0=$EPOCHREALTIME
+
+# A skip after a failed check (lintian) still fails the run.
+skip() { echo "SKIP test-deb: $*"; [ "${FAIL:-0}" = 0 ]; exit; }
+[ "${PMEM_DEB_SKIP:-0}" = 1 ] && skip "PMEM_DEB_SKIP=1"
+[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, mount, chroot); run 'sudo make test-deb'"
+
+# A private mount namespace: nothing mounted here is seen outside, and it all goes away with the
+# last process of the run even if the cleanup below never runs.
+if [ -z "${PMEM_DEB_NS:-}" ]; then
+	if unshare --mount --propagation private true 2>/dev/null; then
+		PMEM_DEB_NS=1 exec unshare --mount --propagation private bash "$SELF" "$@"
+	fi
+	export PMEM_DEB_NS=0
+fi
+
+CACHE=${PMEM_DEB_CACHE:-/var/cache/libpmem-rs-test}
+SUITE=bookworm
+ARCH=$(dpkg --print-architecture)
+# Bump when what the base holds changes: a new name makes the next run build it afresh.
+BASE=$CACHE/$SUITE-$ARCH-v1
+# Debian's consumers of libpmem.so.1 and of libpmem-dev, and what the chroot needs to build a
+# program; installed once into the cached base, with their .debs kept for switching back.
+CONSUMERS="libpmem1 libpmem-dev libpmemobj1 libpmemblk1 libpmemlog1 libpmempool1 pmdk-tools fio
+	libpmemobj-dev libpmemblk-dev libpmemlog-dev libpmempool-dev"
+BUILD_TOOLS="gcc libc6-dev pkgconf"
+
+PASS=0 FAIL=0
+pass() { PASS=$((PASS + 1)); printf 'PASS %s\n' "$1"; }
+fail() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [ -z "${2:-}" ] || printf '%s\n' "$2" | tail -n 8 | sed 's/^/     | /'; }
+secs() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+# Network trouble (the mirror cannot be reached), as apt and debootstrap report it.
+NET_RE='Failed getting release file|Couldn.t download|Temporary failure resolving|Could not resolve|Could not connect|Connection (refused|timed out)|Network is unreachable|Unable to connect|Failed to fetch'
+
+# ------------------------------------------------------------------ host tools
+need_tool() { # COMMAND PACKAGE
+	command -v "$1" >/dev/null && return 0
+	echo "installing $2 (for $1)"
+	local log
+	log=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" 2>&1) && return 0
+	# A fresh machine has no package lists yet.
+	log=$(apt-get update -qq 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" 2>&1) && return 0
+	if grep -qE "$NET_RE" <<<"$log"; then skip "cannot install $2: the Debian mirror is unreachable"; fi
+	echo "$log" | tail -n 5
+	echo "cannot install $2"
+	exit 1
+}
+need_tool debootstrap debootstrap
+need_tool dpkg-shlibdeps dpkg-dev
+need_tool lintian lintian
+
+if [ -z "$DEBS" ]; then
+	"${MAKE:-make}" -C "$REPO" --no-print-directory deb || { echo "make deb failed"; exit 1; }
+	DEBS=$REPO/build/deb
+fi
+[ -d "$DEBS" ] || { echo "usage: $0 [DEB_DIR]" >&2; exit 2; }
+DEBS=$(cd "$DEBS" && pwd)
+
+RT_DEB=$(ls "$DEBS"/libpmem1-rs_*.deb 2>/dev/null | head -n1)
+DEV_DEB=$(ls "$DEBS"/libpmem-rs-dev_*.deb 2>/dev/null | head -n1)
+[ -n "$RT_DEB" ] && [ -n "$DEV_DEB" ] || { echo "no libpmem1-rs/libpmem-rs-dev .deb in $DEBS (make deb)"; exit 2; }
+echo "packages: $(basename "$RT_DEB") $(basename "$DEV_DEB")"
+
+# ------------------------------------------------------------------ lintian
+T_LINT=$EPOCHREALTIME
+# Every tag, info and pedantic ones too: each must be fixed or overridden with its reason.
+LINT=$(lintian --fail-on error,warning,info,pedantic,experimental --display-info --display-experimental \
+	--pedantic "$RT_DEB" "$DEV_DEB" 2>&1)
+lint_rc=$?
+LINT=$(grep -v 'running with root privileges' <<<"$LINT")
+if [ $lint_rc = 0 ] && ! grep -qE '^[EWIPX]: ' <<<"$LINT"; then
+	pass "lintian (info, pedantic, experimental): no tag outside packaging/deb/*.lintian-overrides"
+else
+	fail "lintian: tags not overridden, or lintian failed (exit $lint_rc)"
+fi
+[ -z "$LINT" ] || echo "$LINT" | sed 's/^/     | /'
+DUR_LINT=$(secs "$T_LINT")
+
+# ------------------------------------------------------------------ mounts and cleanup
+RUN='' ROOT=''
+mounts_under() { # all mount points at or below $1, deepest first
+	awk '{ print $5 }' /proc/self/mountinfo | while IFS= read -r mp; do
+		mp=$(printf '%b' "$mp")
+		case $mp in "$1" | "$1"/*) printf '%s\n' "$mp" ;; esac
+	done | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-
+}
+unmount_under() {
+	mounts_under "$1" | while IFS= read -r mp; do
+		umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || echo "cannot unmount $mp" >&2
+	done
+}
+# Processes left with their root in the chroot (a consumer that hangs), ended by pid.
+end_chroot_processes() {
+	local d r pids=''
+	[ -n "$ROOT" ] || return 0
+	for d in /proc/[0-9]*; do
+		r=$(readlink "$d/root" 2>/dev/null) || continue
+		case $r in "$ROOT" | "$ROOT"/*) pids="$pids ${d#/proc/}" ;; esac
+	done
+	[ -z "$pids" ] || { kill -KILL $pids 2>/dev/null; sleep 1; }
+}
+cleanup() {
+	trap - EXIT INT TERM HUP
+	end_chroot_processes
+	for d in "$RUN" "${TMPBASE:-}"; do
+		[ -n "$d" ] && [ -d "$d" ] || continue
+		unmount_under "$d"
+		if [ -z "$(mounts_under "$d")" ]; then rm -rf --one-file-system "$d"; else echo "left $d: still mounted" >&2; fi
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+mount_basics() { # ROOT: what apt and the consumers need of a running system
+	mount -t proc proc "$1/proc" &&
+		mount --rbind /sys "$1/sys" &&
+		mount --bind /dev "$1/dev" &&
+		mount -t tmpfs -o mode=1777,nosuid,nodev,size=2g pmem-deb-shm "$1/dev/shm"
+}
+
+# ------------------------------------------------------------------ the cached base
+host_mirror() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		grep -hoE '(https?://[^ ]*/debian)/?( |$)' "$f" | awk '{ print $1 }' | sed 's|/$||'
+	done | grep -v -- -security | head -n1
+}
+BASE_STATUS="cached ($(cat "$BASE.info" 2>/dev/null | tr '\n' ' '))"
+T_BASE=$EPOCHREALTIME
+mkdir -p "$CACHE"
+exec 9>"$CACHE/lock"
+flock 9 # one base build at a time; later runs wait and use it
+[ "${PMEM_DEB_REBUILD:-0}" = 1 ] && rm -rf --one-file-system "$BASE" "$BASE.ok"
+if [ ! -e "$BASE.ok" ]; then
+	MIRROR=${PMEM_DEB_MIRROR:-$(host_mirror)}
+	MIRROR=${MIRROR:-http://deb.debian.org/debian}
+	echo "building the base chroot in $BASE from $MIRROR (once; later runs reuse it)"
+	# Under the lock: no other run is building, so a .tmp left by a killed run is stale.
+	rm -rf --one-file-system "$BASE" "$BASE.ok" "$BASE".tmp.*
+	TMPBASE=$BASE.tmp.$$
+	BLOG=$CACHE/build.log
+	if ! debootstrap --variant=minbase "$SUITE" "$TMPBASE" "$MIRROR" >"$BLOG" 2>&1; then
+		grep -qE "$NET_RE" "$BLOG" && skip "debootstrap cannot reach $MIRROR (log $BLOG)"
+		tail -n 5 "$BLOG"; echo "debootstrap failed (log $BLOG)"; exit 1
+	fi
+	# No services start in the chroot.
+	printf '#!/bin/sh\nexit 101\n' >"$TMPBASE/usr/sbin/policy-rc.d" && chmod 755 "$TMPBASE/usr/sbin/policy-rc.d"
+	cp -L /etc/resolv.conf "$TMPBASE/etc/resolv.conf"
+	# The host's apt proxy settings, if any, to get out of its network.
+	for f in /etc/apt/apt.conf /etc/apt/apt.conf.d/*; do
+		[ -f "$f" ] && grep -v -E '^[[:space:]]*(#|//)' "$f" | grep -qi 'proxy' && cp "$f" "$TMPBASE/etc/apt/apt.conf.d/"
+	done
+	mount_basics "$TMPBASE" || { echo "cannot mount /proc, /sys, /dev in $TMPBASE"; exit 1; }
+	# The .debs stay in /var/cache/apt/archives, and the lists with them: switching back to
+	# Debian's libpmem1 in a run is an ordinary apt-get install that needs no network.
+	if ! chroot "$TMPBASE" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+		/bin/sh -c "apt-get -q update && apt-get install -y -q --no-install-recommends $(echo $CONSUMERS $BUILD_TOOLS)" \
+		>>"$BLOG" 2>&1; then
+		grep -qE "$NET_RE" "$BLOG" && skip "the chroot cannot reach $MIRROR (log $BLOG)"
+		tail -n 5 "$BLOG"; echo "installing Debian's PMDK in the chroot failed (log $BLOG)"; exit 1
+	fi
+	unmount_under "$TMPBASE"
+	chroot "$TMPBASE" dpkg-query -W -f='${Package} ${Version}\n' >"$BASE.packages"
+	printf 'built %s from %s; libpmem1 %s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$MIRROR" \
+		"$(awk '$1 == "libpmem1" { print $2 }' "$BASE.packages")" >"$BASE.info"
+	mv "$TMPBASE" "$BASE" && touch "$BASE.ok"
+	TMPBASE=''
+	BASE_STATUS="built ($(cat "$BASE.info"))"
+fi
+exec 9>&-
+DUR_BASE=$(secs "$T_BASE")
+echo "base chroot: $BASE_STATUS"
+
+# ------------------------------------------------------------------ this run's chroot
+T_RUN=$EPOCHREALTIME
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/pmem-deb-test.XXXXXX")
+ROOT=$RUN/root
+mkdir -p "$ROOT" "$RUN/layers"
+# The overlay's writable layer on a tmpfs: overlayfs refuses an upper layer on overlayfs (as in
+# a container or a chroot that is itself an overlay), and the run's writes are small.
+mount -t tmpfs -o mode=755,size=2g pmem-deb-layers "$RUN/layers" && mkdir -p "$RUN/layers/upper" "$RUN/layers/work"
+if ! mount -t overlay pmem-deb-root -o "lowerdir=$BASE,upperdir=$RUN/layers/upper,workdir=$RUN/layers/work" "$ROOT" 2>/dev/null; then
+	echo "overlayfs unavailable: copying the base"
+	cp -a "$BASE/." "$ROOT/" || { echo "cannot copy the base"; exit 1; }
+fi
+mount_basics "$ROOT" || { echo "cannot mount /proc, /sys, /dev in the chroot"; exit 1; }
+mkdir -p "$ROOT/t"
+cp "$RT_DEB" "$DEV_DEB" "$HERE/in-chroot.sh" "$ROOT/t/"
+cp -r "$REPO/tests-clients/c" "$ROOT/t/clients"
+cp "$HERE/pkgconfig_user.c" "$ROOT/t/"
+
+# Every command in the chroot: an empty environment (no LD_* or anything else from the host).
+inch() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive "$@"; }
+# Lines of the in-chroot script are counted here.
+phase() {
+	local out rc
+	out=$(inch /bin/bash /t/in-chroot.sh "$@" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	PASS=$((PASS + $(grep -c '^PASS ' <<<"$out")))
+	FAIL=$((FAIL + $(grep -c '^FAIL ' <<<"$out")))
+	[ $rc = 0 ] || [ "$(grep -c '^FAIL ' <<<"$out")" != 0 ] || fail "in-chroot.sh $* exited $rc"
+}
+apt_step() { # NAME apt-get arguments...
+	local name=$1 log; shift
+	if log=$(inch apt-get -y -q --no-install-recommends "$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$log"
+	fi
+	printf '%s\n' "$log" | grep -E '^(Removing|Unpacking|Setting up) ' | sed 's/^/     > /'
+}
+
+echo "== Debian's PMDK as installed"
+phase state debian
+# Debian's PMDK libraries depend on exactly one libpmem1/libpmem-dev version: our Provides must
+# name it (else apt removes them all; make deb PMDK_DEB_VERSION=... fixes it).
+for p in "libpmemobj1 libpmem1 $RT_DEB" "libpmemobj-dev libpmem-dev $DEV_DEB"; do
+	set -- $p
+	need=$(inch dpkg-query -W -f='${Depends}' "$1" | grep -oE "(^|, )$2 \([^)]*\)" | sed 's/^, //')
+	have=$(dpkg-deb -f "$3" Provides)
+	if [ -n "$need" ] && [ "$need" = "$have" ]; then pass "$(basename "$3" | cut -d_ -f1) Provides: $have, as Debian's $1 depends"
+	else fail "Debian's $1 depends on '$need'; $(basename "$3" | cut -d_ -f1) Provides: '$have'"; fi
+done
+echo "== apt-get install ./libpmem1-rs_*.deb ./libpmem-rs-dev_*.deb"
+apt_step "apt-get install of our two packages" install "/t/$(basename "$RT_DEB")" "/t/$(basename "$DEV_DEB")"
+phase state ours
+phase dev
+phase consumers ours
+echo "== apt-get install libpmem1 libpmem-dev (back to Debian's)"
+apt_step "apt-get install libpmem1 libpmem-dev: back to Debian's" install libpmem1 libpmem-dev
+phase state debian
+phase consumers debian
+DUR_RUN=$(secs "$T_RUN")
+
+echo "timings: lintian ${DUR_LINT} s, base chroot ${DUR_BASE} s ($([ -n "${MIRROR:-}" ] && echo built || echo cached)), chroot run ${DUR_RUN} s, total $(secs "$T0") s"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
