@@ -80,9 +80,11 @@ install-man:
 	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
-	bash man/links.sh | while read -r link page; do \
+	@mkdir -p $(BUILD)
+	bash man/links.sh >$(BUILD)/man-links.txt
+	while read -r link page; do \
 		echo ".so man3/$$page" >$(DESTDIR)$(MANDIR)/man3/$$link && chmod 644 $(DESTDIR)$(MANDIR)/man3/$$link || exit 1; \
-	done
+	done <$(BUILD)/man-links.txt
 
 install: lib install-man
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -101,7 +103,9 @@ uninstall:
 	      $(DESTDIR)$(INCDIR)/libpmem.h $(DESTDIR)$(LIBDIR)/pkgconfig/libpmem.pc \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
-	bash man/links.sh | while read -r link page; do rm -f $(DESTDIR)$(MANDIR)/man3/$$link; done
+	@mkdir -p $(BUILD)
+	bash man/links.sh >$(BUILD)/man-links.txt
+	while read -r link page; do rm -f $(DESTDIR)$(MANDIR)/man3/$$link; done <$(BUILD)/man-links.txt
 
 # Debian packages libpmem1-rs and libpmem-rs-dev (build/deb/), made from a `make install`
 # staging tree; they take the place of Debian's libpmem1 and libpmem-dev.

@@ -43,7 +43,7 @@ for page in "$HERE"/*.3 "$HERE"/*.7; do
 	name=$(basename "$page")
 	w=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >"$WORK/out")
 	g=$(groff -ww -man -z "$page" 2>&1)
-	if [ -n "$w$g" ]; then fail "$name: warnings: $w $g" | head -c 600
+	if [ -n "$w$g" ]; then fail "$(printf '%s' "$name: warnings: $w $g" | head -c 600)"
 	elif ! grep -q '^NAME' "$WORK/out"; then fail "$name: renders without a NAME section"
 	else pass; fi
 done

@@ -104,7 +104,10 @@ pub fn parse_hex_addr(value: &str) -> Option<usize> {
 /// PMEM_LOG_LEVEL: 0 to 4 as libpmem(7) documents; PMDK takes larger ones (its tests use 15)
 /// and logs everything up to them, so they mean 4 here.
 pub fn parse_log_level(value: &str) -> Option<u8> {
-    parse_size(value).map(|n| n.min(4) as u8)
+    let v = value.trim();
+    // A number too large for usize is still a level above 4.
+    let huge = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+    parse_size(v).map(|n| n.min(4) as u8).or(huge.then_some(4))
 }
 
 impl Config {
@@ -188,6 +191,7 @@ mod tests {
         assert_eq!(parse_log_level("0"), Some(0));
         assert_eq!(parse_log_level("5"), Some(4));
         assert_eq!(parse_log_level("15"), Some(4));
+        assert_eq!(parse_log_level("99999999999999999999999999999"), Some(4));
         assert_eq!(parse_log_level("-1"), None);
         assert_eq!(parse_log_level("x"), None);
     }

@@ -8,6 +8,8 @@ use std::fmt;
 pub struct InlineStr<const N: usize> {
     buf: [u8; N],
     len: usize,
+    /// Set at the first cut: nothing after it is kept, so the text is a prefix.
+    full: bool,
 }
 
 impl<const N: usize> InlineStr<N> {
@@ -15,6 +17,7 @@ impl<const N: usize> InlineStr<N> {
         let mut s = InlineStr {
             buf: [0; N],
             len: 0,
+            full: false,
         };
         // Our `write_str` never fails: it cuts instead.
         let _ = fmt::Write::write_fmt(&mut s, args);
@@ -24,10 +27,14 @@ impl<const N: usize> InlineStr<N> {
 
 impl<const N: usize> fmt::Write for InlineStr<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.full {
+            return Ok(());
+        }
         let mut n = s.len().min(N - self.len);
         while !s.is_char_boundary(n) {
             n -= 1;
         }
+        self.full = n < s.len();
         self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
         self.len += n;
         Ok(())
@@ -68,5 +75,8 @@ mod tests {
         let s = InlineStr::<4>::format(format_args!("abcé"));
         assert_eq!(&*s, "abc");
         assert_eq!(format!("{s}"), "abc");
+        // Nothing after a cut: the text stays a prefix.
+        let s = InlineStr::<8>::format(format_args!("abcdefg{}{}", "é", "x"));
+        assert_eq!(&*s, "abcdefg");
     }
 }

@@ -227,9 +227,11 @@ pub fn on_msync(addr: *const u8, len: usize) {
 /// threshold.
 fn streams(len: usize, flags: u32) -> bool {
     let d = dispatch::get();
+    let no_hint = flags & (PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB) == 0;
+    // Without a hint nothing streams when nothing needs flushing (eADR, PMEM_NO_FLUSH=1).
     !d.no_movnt
         && (flags & (PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC) != 0
-            || (flags & (PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB) == 0 && len >= d.movnt_threshold))
+            || no_hint && !d.flush_is_noop() && len >= d.movnt_threshold)
 }
 
 /// What a copy or set stores.

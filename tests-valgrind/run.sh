@@ -32,6 +32,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 CC=${CC:-cc}
 PMEM_LIBDIR=${PMEM_LIBDIR:-$REPO/build}
+# Without it the loader would quietly give the "ours" runs the system PMDK, and every
+# comparison would pass.
+[ -e "$PMEM_LIBDIR/libpmem.so.1" ] || { echo "tests-valgrind: $PMEM_LIBDIR/libpmem.so.1 is missing (run make)" >&2; exit 1; }
 REF_LIBDIR=${REF_LIBDIR:-/usr/lib/x86_64-linux-gnu}
 
 unset PMEM_IS_PMEM_FORCE PMEM_LOG_LEVEL PMEM_LOG_FILE PMEM_NO_FLUSH PMEM_NO_CLWB \

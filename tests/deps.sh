@@ -38,6 +38,15 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 0
 fi
 
+# Our own packages in place of Debian's: installing Debian's would silently remove them, and
+# the differential tests need Debian's library, so say so and stop.
+for p in libpmem1-rs libpmem-rs-dev; do
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ]; then
+		echo "tests/deps.sh: $p replaces Debian's PMDK here, which the tests compare against -- switch back first: apt-get install libpmem1 libpmem-dev" >&2
+		exit 1
+	fi
+done
+
 missing=()
 for p in "${PACKAGES[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
