@@ -47,17 +47,20 @@ const PMC_DO_FENCE: usize = PMC_BASE + 6;
 
 /// One client request; returns `default` when not under Valgrind or when the running tool
 /// does not handle `req`.
+///
+/// # Safety
+/// A request that writes memory (GET_VBITS writes `a3` bytes at `a2`) must be given memory
+/// the caller owns; the others only name ranges.
 #[inline(always)]
-fn request(default: usize, req: usize, a1: usize, a2: usize, a3: usize) -> usize {
+unsafe fn request_raw(default: usize, req: usize, a1: usize, a2: usize, a3: usize) -> usize {
     let args: [usize; 6] = [req, a1, a2, a3, 0, 0];
     let result: usize;
     // SAFETY: Valgrind's amd64 "special instruction" sequence. On a CPU it does nothing: rdi is
     // rotated by 3+13+61+51 = 128 bits (back to its value) and rbx is exchanged with itself, so
     // no register but the flags changes, and rdx keeps `default`. Valgrind recognises the
     // sequence, reads the six words rax points to (`args`, alive across the asm) and puts the
-    // result in rdx. None of the requests made here writes memory the program owns, except
-    // GET_VBITS into the buffer `detect` passes for it; the asm is not `nomem`, so the compiler
-    // assumes memory may be read or written.
+    // result in rdx. A request may write memory the caller passed (see # Safety); the asm is
+    // not `nomem`, so the compiler assumes memory may be read or written.
     unsafe {
         std::arch::asm!(
             "rol rdi, 3",
@@ -73,6 +76,14 @@ fn request(default: usize, req: usize, a1: usize, a2: usize, a3: usize) -> usize
     result
 }
 
+/// A client request that writes no memory of the program's (every one here but GET_VBITS).
+#[inline(always)]
+fn request(default: usize, req: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    debug_assert_ne!(req, MC_GET_VBITS);
+    // SAFETY: requests other than GET_VBITS only read their arguments as numbers and ranges.
+    unsafe { request_raw(default, req, a1, a2, a3) }
+}
+
 /// Asks Valgrind which tool runs, as PMDK does: memcheck answers GET_VBITS, pmemcheck says
 /// that a range just registered as pmem is pmem.
 #[cold]
@@ -84,7 +95,9 @@ fn detect() -> u8 {
         let probe: u64 = 0;
         let mut vbits: u64 = 0;
         let p = &probe as *const u64 as usize;
-        if request(0, MC_GET_VBITS, p, &mut vbits as *mut u64 as usize, 8) != 0 {
+        let out = &mut vbits as *mut u64 as usize;
+        // SAFETY: GET_VBITS writes the 8 bytes of `vbits`, which this frame owns.
+        if unsafe { request_raw(0, MC_GET_VBITS, p, out, 8) } != 0 {
             tools |= MEMCHECK;
         }
         request(0, PMC_REGISTER_PMEM_MAPPING, p, 8, 0);

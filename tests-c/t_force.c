@@ -24,14 +24,21 @@ map_line(const char *name, const char *path, int want_isp)
 	unlink(path);
 }
 
-static int
-setenv_in_main(const char *value, const char *order)
+/* the variable as the program starts, and a scratch file path in a new directory */
+static void
+start(const char *scratch, char *dir, size_t dirsz, char *path, size_t pathsz)
 {
 	const char *f = getenv("PMEM_IS_PMEM_FORCE");
 	line("env", "PMEM_IS_PMEM_FORCE=%s", f ? f : "(unset)");
+	make_scratch(dir, dirsz, scratch);
+	SNP(path, pathsz, "%s/f", dir);
+}
+
+static int
+setenv_in_main(const char *value, const char *order)
+{
 	char dir[4096], path[4200];
-	make_scratch(dir, sizeof(dir), "t_force_setenv");
-	SNP(path, sizeof(path), "%s/f", dir);
+	start("t_force_setenv", dir, sizeof(dir), path, sizeof(path));
 	int stackvar = 1;
 
 	if (strcmp(order, "after") == 0)
@@ -63,11 +70,8 @@ main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "setenv") == 0)
 		return setenv_in_main(argv[2], argv[3]);
-	const char *f = getenv("PMEM_IS_PMEM_FORCE");
-	line("env", "PMEM_IS_PMEM_FORCE=%s", f ? f : "(unset)");
 	char dir[4096], path[4200];
-	make_scratch(dir, sizeof(dir), "t_force");
-	SNP(path, sizeof(path), "%s/f", dir);
+	start("t_force", dir, sizeof(dir), path, sizeof(path));
 
 	int stackvar = 1;
 	char *heap = malloc(100);
@@ -107,6 +111,7 @@ main(int argc, char **argv)
 	line("is_pmem.null_len0", "%d", pmem_is_pmem(NULL, 0));
 
 	/* the variable is read once: changing it now has no effect */
+	const char *f = getenv("PMEM_IS_PMEM_FORCE");
 	setenv("PMEM_IS_PMEM_FORCE", f && strcmp(f, "1") == 0 ? "0" : "1", 1);
 	line("is_pmem.after_setenv", "%d", pmem_is_pmem(p, ml));
 	char path2[4300];
