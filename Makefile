@@ -54,7 +54,7 @@ $(BUILD)/libpmem.a: $(RUST_A)
 	cp $(RUST_A) $@
 
 # The header cbindgen generated in this build (build.rs writes it to OUT_DIR).
-GENERATED_H = $(shell ls -t target/release/build/pmem-*/out/libpmem.h 2>/dev/null | head -1)
+GENERATED_H = $(shell ls -t target/release/build/libpmem-c-*/out/libpmem.h 2>/dev/null | head -1)
 
 check-header: $(RUST_A)
 	@cmp -s "$(GENERATED_H)" include/libpmem.h || \

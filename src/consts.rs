@@ -29,7 +29,3 @@ pub const PMEM_F_MEM_VALID_FLAGS: c_uint = PMEM_F_MEM_NODRAIN
 /// The API version this library provides (PMDK 1.12 and 2.1 both say 1.1).
 pub const PMEM_MAJOR_VERSION: c_uint = 1;
 pub const PMEM_MINOR_VERSION: c_uint = 1;
-
-/// All `PMEM_FILE_*` bits `pmem_map_file` accepts (internal, not in the header).
-pub(crate) const FILE_ALL_FLAGS: c_int =
-    PMEM_FILE_CREATE | PMEM_FILE_EXCL | PMEM_FILE_SPARSE | PMEM_FILE_TMPFILE;

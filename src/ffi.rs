@@ -9,9 +9,10 @@ use std::ffi::CStr;
 
 use libc::{c_char, c_int, c_uint, c_void, mode_t, size_t};
 
-use crate::error::{self, Error};
-use crate::log::{self, Level, Threshold};
-use crate::{map, memops, persist, pmem};
+use libpmem::capi::{self, Level, Threshold};
+use libpmem::{raw, Error, Flags};
+
+use crate::errormsg;
 
 /// `enum pmem_log_level` as it crosses the ABI (validated before use, never transmuted).
 pub type pmem_log_level = c_uint;
@@ -20,7 +21,7 @@ pub type pmem_log_threshold = c_uint;
 
 /// Reports `err` and returns the C failure value.
 fn fail<T>(err: Error, value: T) -> T {
-    error::report(&err);
+    errormsg::report(&err);
     value
 }
 
@@ -47,13 +48,13 @@ pub unsafe extern "C" fn pmem_map_file(
 ) -> *mut c_void {
     if path.is_null() {
         return fail(
-            Error::new(libc::EINVAL, "invalid (NULL) path"),
+            Error::invalid_argument("invalid (NULL) path"),
             std::ptr::null_mut(),
         );
     }
     // SAFETY: the caller passes a NUL-terminated string.
     let path = unsafe { CStr::from_ptr(path) };
-    match map::map_file(path, len, flags, mode) {
+    match raw::map_file(path, len, flags, mode) {
         Ok(m) => {
             // SAFETY: the caller passes NULL or valid out-pointers.
             unsafe {
@@ -61,7 +62,7 @@ pub unsafe extern "C" fn pmem_map_file(
                     *mapped_lenp = m.len;
                 }
                 if !is_pmemp.is_null() {
-                    *is_pmemp = c_int::from(pmem::is_pmem(m.addr, m.len));
+                    *is_pmemp = c_int::from(raw::is_pmem(m.addr, m.len));
                 }
             }
             m.addr as *mut c_void
@@ -76,13 +77,14 @@ pub unsafe extern "C" fn pmem_map_file(
 /// As munmap(2): the range must no longer be used.
 #[no_mangle]
 pub unsafe extern "C" fn pmem_unmap(addr: *mut c_void, len: size_t) -> c_int {
-    status(map::unmap(addr as *mut u8, len))
+    // SAFETY: forwarded caller contract.
+    status(unsafe { raw::unmap(addr as *mut u8, len) })
 }
 
 /// 1 if the whole range is persistent memory, else 0.
 #[no_mangle]
 pub extern "C" fn pmem_is_pmem(addr: *const c_void, len: size_t) -> c_int {
-    c_int::from(pmem::is_pmem(addr as *const u8, len))
+    c_int::from(raw::is_pmem(addr as *const u8, len))
 }
 
 /// Flushes and drains the range.
@@ -92,20 +94,19 @@ pub extern "C" fn pmem_is_pmem(addr: *const c_void, len: size_t) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn pmem_persist(addr: *const c_void, len: size_t) {
     // SAFETY: the caller's range is mapped.
-    unsafe { persist::flush(addr as *const u8, len) };
-    persist::drain();
+    unsafe { raw::persist(addr as *const u8, len) }
 }
 
 /// msync(MS_SYNC) of the pages covering the range.
 #[no_mangle]
 pub extern "C" fn pmem_msync(addr: *const c_void, len: size_t) -> c_int {
-    status(persist::msync(addr as *const u8, len))
+    status(raw::msync(addr as *const u8, len))
 }
 
 /// 1 if the platform flushes CPU caches on power loss (eADR), 0 if not, -1 on error.
 #[no_mangle]
 pub extern "C" fn pmem_has_auto_flush() -> c_int {
-    pmem::has_auto_flush()
+    libpmem::has_auto_flush().map_or(-1, c_int::from)
 }
 
 /// Deep flush then deep drain of the range.
@@ -114,7 +115,8 @@ pub extern "C" fn pmem_has_auto_flush() -> c_int {
 /// The range may be unmapped (that is reported), but must not be unmapped concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn pmem_deep_persist(addr: *const c_void, len: size_t) -> c_int {
-    status(persist::deep_persist(addr as *const u8, len))
+    // SAFETY: forwarded caller contract.
+    status(unsafe { raw::deep_persist(addr as *const u8, len) })
 }
 
 /// Writes back the cache lines of the range (no drain).
@@ -124,7 +126,7 @@ pub unsafe extern "C" fn pmem_deep_persist(addr: *const c_void, len: size_t) -> 
 #[no_mangle]
 pub unsafe extern "C" fn pmem_flush(addr: *const c_void, len: size_t) {
     // SAFETY: the caller's range is mapped.
-    unsafe { persist::flush(addr as *const u8, len) }
+    unsafe { raw::flush(addr as *const u8, len) }
 }
 
 /// Writes back the cache lines of the range even when flushing is otherwise off.
@@ -134,19 +136,19 @@ pub unsafe extern "C" fn pmem_flush(addr: *const c_void, len: size_t) {
 #[no_mangle]
 pub unsafe extern "C" fn pmem_deep_flush(addr: *const c_void, len: size_t) {
     // SAFETY: the caller's range is mapped.
-    unsafe { persist::deep_flush(addr as *const u8, len) }
+    unsafe { raw::deep_flush(addr as *const u8, len) }
 }
 
 /// Drains to the deepest persistence domain available for the range.
 #[no_mangle]
 pub extern "C" fn pmem_deep_drain(addr: *const c_void, len: size_t) -> c_int {
-    status(persist::deep_drain(addr as *const u8, len))
+    status(raw::deep_drain(addr as *const u8, len))
 }
 
 /// Waits for earlier flushes and non-temporal stores to complete.
 #[no_mangle]
 pub extern "C" fn pmem_drain() {
-    persist::drain()
+    raw::drain()
 }
 
 /// 0: no x86-64 platform needs a hardware drain instruction.
@@ -169,7 +171,14 @@ unsafe fn move_bytes(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { memops::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
+    unsafe {
+        raw::memmove(
+            pmemdest as *mut u8,
+            src as *const u8,
+            len,
+            Flags::from_bits_retain(flags),
+        )
+    };
     pmemdest
 }
 
@@ -180,7 +189,14 @@ unsafe fn move_bytes(
 #[inline(always)]
 unsafe fn set_bytes(pmemdest: *mut c_void, c: c_int, len: size_t, flags: c_uint) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { memops::memset(pmemdest as *mut u8, c as u8, len, flags) };
+    unsafe {
+        raw::memset(
+            pmemdest as *mut u8,
+            c as u8,
+            len,
+            Flags::from_bits_retain(flags),
+        )
+    };
     pmemdest
 }
 
@@ -316,21 +332,21 @@ pub extern "C" fn pmem_check_version(
         return std::ptr::null();
     };
     // Like PMDK's ERR_WO_ERRNO: the message becomes this thread's last error; errno is kept.
-    error::set_msg(format_args!("{why}"));
-    log::log(
+    errormsg::set_msg(format_args!("{why}"));
+    capi::log(
         Level::Error,
         file!(),
         line!(),
         "pmem_check_version",
         format_args!("{why}"),
     );
-    error::msg_ptr()
+    errormsg::msg_ptr()
 }
 
 /// The calling thread's last error message; never NULL.
 #[no_mangle]
 pub extern "C" fn pmem_errormsg() -> *const c_char {
-    error::msg_ptr()
+    errormsg::msg_ptr()
 }
 
 /// Sets a logging threshold; 0, or 1 with errno EINVAL for an unknown threshold or level.
@@ -341,11 +357,11 @@ pub extern "C" fn pmem_log_set_threshold(
 ) -> c_int {
     match (Threshold::from_raw(threshold), Level::from_raw(value)) {
         (Some(t), Some(l)) => {
-            log::set_threshold(t, l);
+            capi::set_threshold(t, l);
             0
         }
         _ => {
-            error::set_errno(libc::EINVAL);
+            errormsg::set_errno(libc::EINVAL);
             1
         }
     }
@@ -363,11 +379,11 @@ pub unsafe extern "C" fn pmem_log_get_threshold(
     match Threshold::from_raw(threshold) {
         Some(t) if !value.is_null() => {
             // SAFETY: non-NULL and valid per the caller's contract.
-            unsafe { *value = log::threshold(t) as pmem_log_level };
+            unsafe { *value = capi::threshold(t) as pmem_log_level };
             0
         }
         _ => {
-            error::set_errno(libc::EINVAL);
+            errormsg::set_errno(libc::EINVAL);
             1
         }
     }
@@ -386,6 +402,6 @@ pub extern "C" fn pmem_log_set_function(
         ),
     >,
 ) -> c_int {
-    log::set_function(log_function);
+    capi::set_c_log_function(log_function);
     0
 }

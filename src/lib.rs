@@ -1,27 +1,38 @@
-//! A Rust reimplementation of PMDK's libpmem, ABI-compatible with `libpmem.so.1`.
+//! `libpmem.so.1` and `libpmem.a`: PMDK's libpmem C API over the `libpmem` Rust crate.
 //!
-//! Layout: `ffi` is the whole C surface; everything else is safe Rust over small, commented
-//! unsafe blocks. `dispatch` picks the flush instruction and copy kernels once, at load time,
-//! from `arch::x86_64` and the CPU class's `strategy`; `memops` applies PMDK's flag semantics over them; `map` and `registry`
-//! implement pmem_map_file and the pmem range tracking; `persist` the flush/drain/msync family.
+//! `ffi` is the whole C surface: it checks what only C can get wrong, calls the core, and
+//! turns its errors into PMDK's return values, errno and `pmem_errormsg` (`errormsg`).
+//! `consts` are the header's constants; cbindgen reads this crate only.
 
-pub mod arch;
-pub mod config;
 pub mod consts;
-pub mod dispatch;
-pub mod error;
+mod errormsg;
 pub mod ffi;
-pub mod forksafe;
-pub mod inline_str;
-pub mod log;
-pub mod map;
-pub mod memops;
-pub mod persist;
-pub mod pmem;
-pub mod registry;
-pub mod strategy;
-pub mod sysfs;
-pub mod valgrind;
 
 pub use consts::*;
 pub use ffi::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libpmem::{raw, Flags};
+
+    #[test]
+    fn header_constants_are_the_engines() {
+        let pairs = [
+            (PMEM_F_MEM_NODRAIN, Flags::NODRAIN),
+            (PMEM_F_MEM_NONTEMPORAL, Flags::NONTEMPORAL),
+            (PMEM_F_MEM_TEMPORAL, Flags::TEMPORAL),
+            (PMEM_F_MEM_WC, Flags::WC),
+            (PMEM_F_MEM_WB, Flags::WB),
+            (PMEM_F_MEM_NOFLUSH, Flags::NOFLUSH),
+        ];
+        for (c, rust) in pairs {
+            assert_eq!(c, rust.bits());
+        }
+        assert_eq!(PMEM_F_MEM_VALID_FLAGS, Flags::all().bits());
+        assert_eq!(PMEM_FILE_CREATE, raw::FILE_CREATE);
+        assert_eq!(PMEM_FILE_EXCL, raw::FILE_EXCL);
+        assert_eq!(PMEM_FILE_SPARSE, raw::FILE_SPARSE);
+        assert_eq!(PMEM_FILE_TMPFILE, raw::FILE_TMPFILE);
+    }
+}

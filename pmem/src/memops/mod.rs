@@ -15,11 +15,12 @@
 //!   and as the strategy says when drained (`Edges`);
 //! * then a drain unless `NODRAIN`. Unknown flag bits are ignored, like release PMDK.
 
+#[cfg(test)]
 pub mod generic;
 
+use crate::arch::must_copy_backward;
 use crate::consts::*;
 use crate::dispatch::{self, Dispatch};
-use generic::must_copy_backward;
 
 pub use crate::arch::x86_64::kernels::Edges;
 

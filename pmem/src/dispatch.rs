@@ -16,6 +16,7 @@ use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
 use crate::inline_str::InlineStr;
 #[cfg(test)]
+#[cfg(test)]
 use crate::memops::generic;
 use crate::memops::MemKernels;
 use crate::strategy::{CpuClass, Strategy};
@@ -234,8 +235,8 @@ pub fn get() -> &'static Dispatch {
         let cpu = CpuFeatures::detect();
         let auto_flush = crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT) == 1;
         let d = decide(&cpu, crate::config::get(), auto_flush);
-        crate::pmem_log!(Info, "cpu: {cpu:?}, auto flush: {auto_flush}");
-        crate::pmem_log!(Notice, "{}", d.description());
+        crate::log::pmem_log!(Info, "cpu: {cpu:?}, auto flush: {auto_flush}");
+        crate::log::pmem_log!(Notice, "{}", d.description());
         d
     })
 }

@@ -1,14 +1,15 @@
 //! Portable copy and set kernels with ordinary (temporal) stores.
 //!
-//! A portable kernel set (`dispatch::kernels_by_name("generic")`), tested beside the ISA ones;
-//! `must_copy_backward` is shared by every kernel. Stores are 8 bytes wide wherever 8
+//! A portable reference kernel set (`dispatch::kernels_by_name("generic")`) the tests run
+//! beside the ISA ones. Stores are 8 bytes wide wherever 8
 //! bytes remain, so an 8-byte-aligned destination with an 8-byte-multiple length is written with
 //! 8-byte stores only (PMDK's atomicity guarantee for such stores).
 
 use std::ptr::{read_unaligned, write_unaligned};
 
-use super::Edges;
+use crate::arch::must_copy_backward;
 use crate::arch::x86_64::flush::WriteBack;
+use crate::arch::x86_64::kernels::Edges;
 
 /// memmove semantics for [dst, dst+len) <- [src, src+len), ascending addresses.
 ///
@@ -54,13 +55,6 @@ pub unsafe fn copy_backward(dst: *mut u8, src: *const u8, len: usize) {
         // SAFETY: end < len.
         unsafe { *dst.add(end) = *src.add(end) };
     }
-}
-
-/// Whether a memmove from src to dst must run backwards (dst lies inside the source).
-#[inline(always)]
-pub fn must_copy_backward(dst: *const u8, src: *const u8, len: usize) -> bool {
-    let (d, s) = (dst as usize, src as usize);
-    d > s && d - s < len
 }
 
 /// memmove semantics in whichever direction the overlap needs.

@@ -1,12 +1,17 @@
 //! Each PMEM_* override, set in a fresh process (the table is resolved once per process),
-//! must change the dispatch decision as read back through the log, and copies must stay right.
+//! must change the dispatch decision the child reports, and copies must stay right.
 
 use std::process::Command;
 
 /// Runs `child_report` in a new process of this test binary with `env` set; returns its stdout.
-fn run_child(env: &[(&str, &str)]) -> String {
+fn run_child(env: &[(&str, &str)]) -> Decision {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_report", "--nocapture", "--test-threads=1"]);
+    cmd.args([
+        "--exact",
+        "env_tests::child_report",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
     cmd.env("PMEM_DISPATCH_CHILD", "1");
     for var in [
         "PMEM_NO_CLWB",
@@ -32,17 +37,37 @@ fn run_child(env: &[(&str, &str)]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         stdout.contains("copies: ok"),
         "copies wrong under {env:?}: {stdout}"
     );
-    // The decision as the log shows it (PMEM_LOG_LEVEL=2 prints NOTICE lines to stderr).
-    stderr
+    let line = stdout
         .lines()
-        .find(|l| l.contains("flush: "))
-        .unwrap_or("")
-        .to_string()
+        .find_map(|l| l.split_once("decision: ").map(|(_, rest)| rest))
+        .unwrap_or_else(|| panic!("no decision under {env:?}: {stdout}"));
+    Decision(
+        line.split_whitespace()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+/// The child's table, field by field.
+#[derive(Debug, PartialEq)]
+struct Decision(std::collections::BTreeMap<String, String>);
+
+impl Decision {
+    fn get(&self, key: &str) -> &str {
+        self.0.get(key).map_or("", String::as_str)
+    }
+    fn is(&self, key: &str) -> bool {
+        match self.get(key) {
+            "true" => true,
+            "false" => false,
+            v => panic!("{key} is {v:?}, not a bool"),
+        }
+    }
 }
 
 /// In the child: log the decision and check every flag path copies correctly.
@@ -51,17 +76,32 @@ fn child_report() {
     if std::env::var_os("PMEM_DISPATCH_CHILD").is_none() {
         return;
     }
-    let _ = pmem::dispatch::get();
+    let d = crate::dispatch::get();
+    println!(
+        "decision: class={} flush={} deep_flush={} drain_noop={} copy={} cached_copy={} \
+         no_movnt={} threshold={} small_streamed={} close_moves_cached={} edges={:?}",
+        d.class.name(),
+        d.write_back.name(),
+        d.deep_write_back.name(),
+        d.drain_is_noop,
+        d.kernels.name,
+        d.kernels.cached_name,
+        d.no_movnt,
+        d.movnt_threshold,
+        d.stream_small_persists,
+        d.cached_moves,
+        d.drained_edges,
+    );
     let mut ok = true;
     for len in [0usize, 1, 7, 8, 63, 64, 255, 256, 257, 4096, 100_000] {
         for flags in 0..64u32 {
             let src: Vec<u8> = (0..len + 64).map(|i| (i * 31 + len) as u8).collect();
             let mut dst = vec![0u8; len + 128];
             unsafe {
-                pmem::memops::memmove(dst.as_mut_ptr().add(3), src.as_ptr().add(5), len, flags)
+                crate::memops::memmove(dst.as_mut_ptr().add(3), src.as_ptr().add(5), len, flags)
             };
             ok &= dst[3..3 + len] == src[5..5 + len];
-            unsafe { pmem::memops::memset(dst.as_mut_ptr().add(1), 0x5a, len, flags) };
+            unsafe { crate::memops::memset(dst.as_mut_ptr().add(1), 0x5a, len, flags) };
             ok &= dst[1..1 + len].iter().all(|&b| b == 0x5a);
             // Overlapping moves, backward (destination above the source) and forward.
             for (from, to) in [(0, 13), (13, 0)] {
@@ -69,7 +109,7 @@ fn child_report() {
                 let mut expect = buf.clone();
                 expect.copy_within(from..from + len, to);
                 let p = buf.as_mut_ptr();
-                unsafe { pmem::memops::memmove(p.add(to), p.add(from), len, flags) };
+                unsafe { crate::memops::memmove(p.add(to), p.add(from), len, flags) };
                 ok &= buf == expect;
             }
         }
@@ -88,30 +128,24 @@ fn has_cpu(flag: &str) -> bool {
 
 #[test]
 fn overrides_change_the_decision() {
-    let log = [("PMEM_LOG_LEVEL", "2")];
-    let base = run_child(&log);
-    assert!(
-        base.contains("flush: "),
-        "the decision is logged at NOTICE: {base:?}"
-    );
-
-    let with = |extra: (&str, &str)| run_child(&[log[0], extra]);
+    let base = run_child(&[]);
+    let with = |extra: (&str, &str)| run_child(&[extra]);
     if has_cpu("clwb") {
-        assert!(base.contains("flush: clwb"), "{base}");
+        assert_eq!(base.get("flush"), "clwb", "{base:?}");
         let d = with(("PMEM_NO_CLWB", "1"));
-        assert!(!d.contains("clwb"), "{d}");
+        assert_ne!(d.get("flush"), "clwb", "{d:?}");
+        assert_ne!(d.get("deep_flush"), "clwb", "{d:?}");
     }
-    let d = run_child(&[log[0], ("PMEM_NO_CLWB", "1"), ("PMEM_NO_CLFLUSHOPT", "1")]);
-    assert!(
-        d.contains("flush: clflush ") && d.contains("drain: none"),
-        "{d}"
-    );
+    let d = run_child(&[("PMEM_NO_CLWB", "1"), ("PMEM_NO_CLFLUSHOPT", "1")]);
+    assert_eq!(d.get("flush"), "clflush", "{d:?}");
+    assert!(d.is("drain_noop"), "{d:?}");
     let d = with(("PMEM_NO_FLUSH", "1"));
-    assert!(d.contains("flush: none"), "{d}");
+    assert_eq!(d.get("flush"), "none", "{d:?}");
     let d = with(("PMEM_NO_MOVNT", "1"));
-    assert!(d.contains("temporal only"), "{d}");
+    assert!(d.is("no_movnt"), "{d:?}");
+    assert!(!base.is("no_movnt"), "{base:?}");
     let d = with(("PMEM_MOVNT_THRESHOLD", "1024"));
-    assert!(d.contains("threshold 1024"), "{d}");
+    assert_eq!(d.get("threshold"), "1024", "{d:?}");
     // The detected class: AMD family 0x17 and later is Zen, whose strategy streams small
     // persists and caches close moves; an explicit threshold turns both off.
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -123,47 +157,38 @@ fn overrides_change_the_decision() {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
     let zen = amd && family >= 0x17;
-    assert_eq!(base.contains("cpu class: amd-zen,"), zen, "{base}");
-    assert_eq!(base.contains("small persists streamed"), zen, "{base}");
-    assert_eq!(
-        base.contains("close overlapping moves cached"),
-        zen,
-        "{base}"
-    );
+    assert_eq!(base.get("class") == "amd-zen", zen, "{base:?}");
+    assert_eq!(base.is("small_streamed"), zen, "{base:?}");
+    assert_eq!(base.is("close_moves_cached"), zen, "{base:?}");
     assert!(
-        !d.contains("small persists") && !d.contains("overlapping"),
-        "{d}"
+        !d.is("small_streamed") && !d.is("close_moves_cached"),
+        "{d:?}"
     );
     let d = with(("PMEM_MOVNT_THRESHOLD", "garbage"));
-    assert!(
-        d.contains("threshold 256") && d.contains("small persists streamed") == zen,
-        "garbage is ignored: {d}"
-    );
+    assert_eq!(d, base, "garbage is ignored");
     // PMEM_CPU_CLASS picks a class's strategy whatever the CPU (the child checks the copies).
     let d = with(("PMEM_CPU_CLASS", "amd-zen"));
-    assert!(
-        d.contains("cpu class: amd-zen,") && d.contains("small persists streamed"),
-        "{d}"
-    );
-    assert!(d.contains("nt edges streamed"), "{d}");
+    assert_eq!(d.get("class"), "amd-zen", "{d:?}");
+    assert!(d.is("small_streamed"), "{d:?}");
+    assert_eq!(d.get("edges"), "Stream", "{d:?}");
     for class in ["intel-server", "other"] {
         let d = with(("PMEM_CPU_CLASS", class));
-        assert!(d.contains(&format!("cpu class: {class},")), "{d}");
-        assert!(!d.contains("small persists streamed"), "{d}");
+        assert_eq!(d.get("class"), class, "{d:?}");
         assert!(
-            !d.contains("overlapping") && d.contains("nt edges cached"),
-            "{d}"
+            !d.is("small_streamed") && !d.is("close_moves_cached"),
+            "{d:?}"
         );
+        assert_eq!(d.get("edges"), "Cached", "{d:?}");
     }
     let d = with(("PMEM_CPU_CLASS", "pentium"));
     assert_eq!(d, base, "an unknown class is ignored");
     let d = with(("PMEM_AVX", "0"));
-    assert!(d.contains("copy: sse2"), "{d}");
+    assert_eq!(d.get("copy"), "sse2", "{d:?}");
     if has_cpu("avx512f") {
-        assert!(base.contains("avx512f"), "{base}");
+        assert_eq!(base.get("copy"), "avx512f", "{base:?}");
         let d = with(("PMEM_AVX512F", "0"));
-        assert!(d.contains("copy: avx2"), "{d}");
+        assert_eq!(d.get("copy"), "avx2", "{d:?}");
     } else if has_cpu("avx2") {
-        assert!(base.contains("copy: avx2"), "{base}");
+        assert_eq!(base.get("copy"), "avx2", "{base:?}");
     }
 }

@@ -16,9 +16,9 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use crate::arch::must_copy_backward;
 use crate::consts::*;
 use crate::dispatch;
-use crate::memops::generic::must_copy_backward;
 
 const VALGRIND: u8 = 1;
 const PMEMCHECK: u8 = 2;

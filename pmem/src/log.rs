@@ -24,16 +24,24 @@ use libc::{c_char, c_uint};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Level {
+    /// Always shown by the logging function, never by stderr (the greeting line).
     Hark = 0,
+    /// The library cannot go on.
     Fatal = 1,
+    /// A call failed.
     Error = 2,
+    /// Something is probably wrong.
     Warning = 3,
+    /// A normal but significant event (the dispatch decision).
     Notice = 4,
+    /// What the library did.
     Info = 5,
+    /// Details for developers.
     Debug = 6,
 }
 
 impl Level {
+    /// The level of PMDK's `enum pmem_log_level` value `raw`.
     pub fn from_raw(raw: u32) -> Option<Level> {
         Some(match raw {
             0 => Level::Hark,
@@ -85,11 +93,14 @@ impl Level {
 /// Which threshold (`enum pmem_log_threshold`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Threshold {
+    /// Messages less severe than this never reach the logging function.
     Main = 0,
+    /// The default logging function also writes to stderr up to this level.
     Aux = 1,
 }
 
 impl Threshold {
+    /// The threshold of PMDK's `enum pmem_log_threshold` value `raw`.
     pub fn from_raw(raw: u32) -> Option<Threshold> {
         match raw {
             0 => Some(Threshold::Main),
@@ -107,7 +118,7 @@ impl Threshold {
 }
 
 /// The C type of a logging function.
-pub type LogFunction =
+pub type CLogFunction =
     unsafe extern "C" fn(c_uint, *const c_char, c_uint, *const c_char, *const c_char);
 
 static MAIN_THRESHOLD: AtomicU8 = AtomicU8::new(Level::Warning as u8);
@@ -115,33 +126,35 @@ static AUX_THRESHOLD: AtomicU8 = AtomicU8::new(Level::Hark as u8);
 /// The user's function as an address; 0 means the default function.
 static USER_FUNCTION: AtomicUsize = AtomicUsize::new(0);
 
+/// Sets a threshold, as pmem_log_set_threshold(3).
 pub fn set_threshold(which: Threshold, level: Level) {
     which.cell().store(level as u8, Ordering::Relaxed);
 }
 
+/// A threshold's current level, as pmem_log_get_threshold(3).
 pub fn threshold(which: Threshold) -> Level {
     Level::from_raw(which.cell().load(Ordering::Relaxed) as u32).unwrap_or(Level::Warning)
 }
 
 /// Installs `function` (None: the default one) and greets it with a HARK line, as PMDK does.
-pub fn set_function(function: Option<LogFunction>) {
+pub(crate) fn set_c_function(function: Option<CLogFunction>) {
     USER_FUNCTION.store(function.map_or(0, |f| f as usize), Ordering::Release);
     log(
         Level::Hark,
         file!(),
         line!(),
         "pmem_log_set_function",
-        format_args!("libpmem (Rust) version {}", env!("CARGO_PKG_VERSION")),
+        format_args!("libpmem (Rust) version {}", crate::C_LIBRARY_VERSION),
     );
 }
 
-fn current_function() -> Option<LogFunction> {
+fn current_function() -> Option<CLogFunction> {
     let raw = USER_FUNCTION.load(Ordering::Acquire);
     if raw == 0 {
         return None;
     }
-    // SAFETY: a non-zero value was stored from a valid `LogFunction` in `set_function`.
-    Some(unsafe { std::mem::transmute::<usize, LogFunction>(raw) })
+    // SAFETY: a non-zero value was stored from a valid `CLogFunction` in `set_function`.
+    Some(unsafe { std::mem::transmute::<usize, CLogFunction>(raw) })
 }
 
 /// Where `PMEM_LOG_LEVEL` output goes, opened once.
@@ -215,7 +228,7 @@ pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments
     if level as u8 > MAIN_THRESHOLD.load(Ordering::Relaxed) {
         return;
     }
-    let saved_errno = crate::error::errno();
+    let saved_errno = crate::os::errno();
     match current_function() {
         Some(function) => {
             let c_file = c_string(file);
@@ -235,7 +248,7 @@ pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments
         }
         None => default_function(level, file, line, func, &message),
     }
-    crate::error::set_errno(saved_errno);
+    crate::os::set_errno(saved_errno);
 }
 
 /// One write(2) to fd 2: no std lock that a fork could leave held.
@@ -264,8 +277,6 @@ fn default_function(level: Level, file: &str, line: u32, func: &str, message: &s
 }
 
 /// Logs through `crate::log::log` with this file, line and module.
-#[macro_export]
-#[doc(hidden)]
 macro_rules! pmem_log {
     ($level:ident, $($arg:tt)*) => {
         if $crate::log::enabled($crate::log::Level::$level) {
@@ -274,6 +285,7 @@ macro_rules! pmem_log {
         }
     };
 }
+pub(crate) use pmem_log;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,8 @@
 //! Making stores durable: flush, drain, msync and the deep variants.
 
 use crate::dispatch;
-use crate::error::{errno, Error};
+use crate::error::Error;
+use crate::os::errno;
 use crate::registry::{self, Kind};
 use crate::valgrind;
 

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use libc::{c_int, mode_t};
 
 use crate::consts::*;
-use crate::error::{errno, Error};
+use crate::error::Error;
+use crate::os::errno;
 use crate::registry::{self, Kind};
 use crate::sysfs;
 
@@ -415,7 +416,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         }
         FileType::Normal => by_len,
     };
-    crate::pmem_log!(
+    crate::log::pmem_log!(
         Debug,
         "{}: mapping len {} align {:#x}, trying MAP_SYNC: {}",
         show(path),
@@ -453,7 +454,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
 
     // Not pmem_is_pmem here: asking it would read PMEM_IS_PMEM_FORCE, which PMDK reads at
     // the first pmem_is_pmem call and in pmem_map_file only when is_pmemp is given.
-    crate::pmem_log!(
+    crate::log::pmem_log!(
         Notice,
         "mapped {} at {:p} len {} map_sync {} registered as pmem {}",
         show(path),
@@ -679,7 +680,7 @@ pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     drop(ranges);
     crate::valgrind::remove_mapping(addr, len);
     RECENT.store(start, Ordering::Relaxed);
-    crate::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
+    crate::log::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
     Ok(())
 }
 

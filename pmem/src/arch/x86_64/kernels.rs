@@ -117,10 +117,10 @@ macro_rules! vector_kernels {
         small_copy = $small_copy:path,
         small_fill = $small_fill:path $(,)?
     ) => {
+        use $crate::arch::must_copy_backward;
         use $crate::arch::x86_64::flush::WriteBack;
         use $crate::arch::x86_64::kernels::Edges;
         use $crate::arch::x86_64::kernels::{block_end, block_start};
-        use $crate::memops::generic::must_copy_backward;
 
         const VEC: usize = $vec;
         /// Vectors in a temporal block (see `copy_fwd`).

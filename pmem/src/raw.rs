@@ -1,0 +1,135 @@
+//! The operations over raw addresses, as libpmem's C API has them.
+//!
+//! For memory the safe API cannot describe: a range that another library mapped, or one that
+//! is not a Rust slice. `libpmem.so.1` is built on these. Each function that touches memory is
+//! `unsafe` and states what the caller guarantees.
+
+use std::ffi::CStr;
+
+use crate::error::Error;
+use crate::flags::Flags;
+use crate::{map, memops, persist, pmem};
+
+/// [`map_file`] flag: create the file if it does not exist (`PMEM_FILE_CREATE`).
+pub const FILE_CREATE: i32 = crate::consts::PMEM_FILE_CREATE;
+/// [`map_file`] flag: with `FILE_CREATE`, fail if the file exists (`PMEM_FILE_EXCL`).
+pub const FILE_EXCL: i32 = crate::consts::PMEM_FILE_EXCL;
+/// [`map_file`] flag: size a created file without allocating its blocks (`PMEM_FILE_SPARSE`).
+pub const FILE_SPARSE: i32 = crate::consts::PMEM_FILE_SPARSE;
+/// [`map_file`] flag: `path` is a directory; map an unnamed temporary file in it
+/// (`PMEM_FILE_TMPFILE`).
+pub const FILE_TMPFILE: i32 = crate::consts::PMEM_FILE_TMPFILE;
+
+/// A mapping made by [`map_file`]: nothing unmaps it but [`unmap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mapping {
+    /// The first byte.
+    pub addr: *mut u8,
+    /// The length in bytes.
+    pub len: usize,
+}
+
+/// pmem_map_file(3): creates or opens `path` and maps it shared, with MAP_SYNC where the
+/// file system grants it. `flags` are `PMEM_FILE_*` bits, `mode` the new file's permissions.
+pub fn map_file(path: &CStr, len: usize, flags: i32, mode: u32) -> Result<Mapping, Error> {
+    map::map_file(path, len, flags, mode).map(|m| Mapping {
+        addr: m.addr,
+        len: m.len,
+    })
+}
+
+/// pmem_unmap(3): unmaps [addr, addr+len) and forgets it as persistent memory.
+///
+/// # Safety
+/// As munmap(2): nothing uses the range afterwards.
+pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
+    map::unmap(addr, len)
+}
+
+/// pmem_is_pmem(3): whether all of [addr, addr+len) is persistent memory this process mapped
+/// with [`map_file`] (or `PMEM_IS_PMEM_FORCE` says so).
+#[inline]
+pub fn is_pmem(addr: *const u8, len: usize) -> bool {
+    pmem::is_pmem(addr, len)
+}
+
+/// pmem_flush(3): writes back the cache lines of the range, without waiting.
+///
+/// # Safety
+/// The range is mapped for the whole call.
+#[inline(always)]
+pub unsafe fn flush(addr: *const u8, len: usize) {
+    // SAFETY: forwarded caller contract.
+    unsafe { persist::flush(addr, len) }
+}
+
+/// pmem_deep_flush(3): [`flush`], even where flushing is otherwise off (eADR,
+/// `PMEM_NO_FLUSH=1`).
+///
+/// # Safety
+/// The range is mapped for the whole call.
+#[inline(always)]
+pub unsafe fn deep_flush(addr: *const u8, len: usize) {
+    // SAFETY: forwarded caller contract.
+    unsafe { persist::deep_flush(addr, len) }
+}
+
+/// pmem_drain(3): waits for earlier flushes and non-temporal stores to complete.
+#[inline(always)]
+pub fn drain() {
+    persist::drain()
+}
+
+/// pmem_persist(3): [`flush`] then [`drain`].
+///
+/// # Safety
+/// The range is mapped for the whole call.
+#[inline(always)]
+pub unsafe fn persist(addr: *const u8, len: usize) {
+    // SAFETY: forwarded caller contract.
+    unsafe { persist::flush(addr, len) };
+    persist::drain();
+}
+
+/// pmem_msync(3): msync(MS_SYNC) of the pages covering the range. An unmapped range is an
+/// error (`ENOMEM`), not a fault.
+#[inline(always)]
+pub fn msync(addr: *const u8, len: usize) -> Result<(), Error> {
+    persist::msync(addr, len)
+}
+
+/// pmem_deep_drain(3): device DAX ranges drain and flush their region's write queues; the
+/// rest is msynced. An unmapped range is an error, not a fault.
+pub fn deep_drain(addr: *const u8, len: usize) -> Result<(), Error> {
+    persist::deep_drain(addr, len)
+}
+
+/// pmem_deep_persist(3): deep flush then deep drain. A range that is not mapped when the call
+/// starts is reported (`ENOMEM`) before anything is flushed.
+///
+/// # Safety
+/// Nothing unmaps the range while the call runs.
+pub unsafe fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
+    persist::deep_persist(addr, len)
+}
+
+/// pmem_memmove(3): copies `len` bytes (the ranges may overlap) and makes them durable as
+/// `flags` say.
+///
+/// # Safety
+/// [dst, dst+len) is valid for writes and [src, src+len) for reads.
+#[inline(always)]
+pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
+    // SAFETY: forwarded caller contract.
+    unsafe { memops::memmove(dst, src, len, flags.bits()) }
+}
+
+/// pmem_memset(3): sets `len` bytes to `c` and makes them durable as `flags` say.
+///
+/// # Safety
+/// [dst, dst+len) is valid for writes.
+#[inline(always)]
+pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: Flags) {
+    // SAFETY: forwarded caller contract.
+    unsafe { memops::memset(dst, c, len, flags.bits()) }
+}
