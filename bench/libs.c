@@ -12,8 +12,10 @@
 #include "pmembench.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 lib_t Lib[2];
 
@@ -66,43 +68,17 @@ static void *lib_open_plain(const char *path)
 	return dlopen(path, RTLD_NOW | RTLD_LOCAL);
 }
 
-void libs_load(const char *pmdk_path, const char *ours_path)
+static void lib_open(lib_t *l)
 {
-	Lib[0].label = "PMDK";
-	Lib[1].label = "ours";
-	snprintf(Lib[0].path, sizeof(Lib[0].path), "%s", pmdk_path);
-	snprintf(Lib[1].path, sizeof(Lib[1].path), "%s", ours_path);
+	l->handle = lib_open_plain(l->path);
+	if (!l->handle)
+		die("dlopen %s: %s", l->path, dlerror());
+	lib_linkmap(l);
+}
 
-	for (int i = 0; i < 2; i++)
-		if (access(Lib[i].path, R_OK) != 0)
-			die("%s library %s: %s", Lib[i].label, Lib[i].path,
-			    strerror(errno));
-
-	Lib[0].handle = lib_open_plain(Lib[0].path);
-	if (!Lib[0].handle)
-		die("dlopen %s: %s", Lib[0].path, dlerror());
-	lib_linkmap(&Lib[0]);
-
-	Lib[1].handle = lib_open_plain(Lib[1].path);
-	if (!Lib[1].handle)
-		die("dlopen %s: %s", Lib[1].path, dlerror());
-	lib_linkmap(&Lib[1]);
-
-	if (Lib[1].handle == Lib[0].handle || Lib[1].base == Lib[0].base) {
-		/* the loader de-duplicated (same file): new namespace */
-		dlclose(Lib[1].handle);
-		Lib[1].handle = dlmopen(LM_ID_NEWLM, Lib[1].path,
-					RTLD_NOW | RTLD_LOCAL);
-		if (!Lib[1].handle)
-			die("dlmopen %s: %s", Lib[1].path, dlerror());
-		Lib[1].via_dlmopen = 1;
-		lib_linkmap(&Lib[1]);
-	}
-
-	lib_resolve(&Lib[0]);
-	lib_resolve(&Lib[1]);
-
-	/* verify: two distinct copies, each symbol inside its own object */
+/* two distinct copies, each symbol inside its own object */
+static void libs_verify_distinct(void)
+{
 	if (Lib[0].base == Lib[1].base)
 		die("both slots resolve to the same object (base %#lx)",
 		    (unsigned long)Lib[0].base);
@@ -119,4 +95,62 @@ void libs_load(const char *pmdk_path, const char *ours_path)
 			die("dladdr: %s of both slots lies in the same object",
 			    Syms[i].name);
 	}
+}
+
+void libs_load(const char *pmdk_path, const char *ours_path)
+{
+	Lib[0].label = "PMDK";
+	Lib[1].label = "ours";
+	snprintf(Lib[0].path, sizeof(Lib[0].path), "%s", pmdk_path);
+	snprintf(Lib[1].path, sizeof(Lib[1].path), "%s", ours_path);
+
+	for (int i = 0; i < 2; i++)
+		if (access(Lib[i].path, R_OK) != 0)
+			die("%s library %s: %s", Lib[i].label, Lib[i].path,
+			    strerror(errno));
+
+	lib_open(&Lib[0]);
+	lib_open(&Lib[1]);
+
+	if (Lib[1].handle == Lib[0].handle || Lib[1].base == Lib[0].base) {
+		/* the loader de-duplicated (same file): new namespace */
+		dlclose(Lib[1].handle);
+		Lib[1].handle = dlmopen(LM_ID_NEWLM, Lib[1].path,
+					RTLD_NOW | RTLD_LOCAL);
+		if (!Lib[1].handle)
+			die("dlmopen %s: %s", Lib[1].path, dlerror());
+		Lib[1].via_dlmopen = 1;
+		lib_linkmap(&Lib[1]);
+	}
+
+	lib_resolve(&Lib[0]);
+	lib_resolve(&Lib[1]);
+	libs_verify_distinct();
+}
+
+/* 1 when both slots hold the same bytes (same path, or a byte-identical copy):
+ * the run is then a self-test and its ratios measure the noise band */
+int libs_same_file(void)
+{
+	char rp0[4096], rp1[4096];
+	int same_file = realpath(Lib[0].path, rp0) && realpath(Lib[1].path, rp1) &&
+			strcmp(rp0, rp1) == 0;
+	if (same_file)
+		return 1;
+	struct stat s0, s1;
+	FILE *f0 = fopen(Lib[0].path, "rb"), *f1 = fopen(Lib[1].path, "rb");
+	if (f0 && f1 && !stat(Lib[0].path, &s0) && !stat(Lib[1].path, &s1) &&
+	    s0.st_size == s1.st_size) {
+		int c0, c1;
+		do {
+			c0 = fgetc(f0);
+			c1 = fgetc(f1);
+		} while (c0 == c1 && c0 != EOF);
+		same_file = c0 == c1;
+	}
+	if (f0)
+		fclose(f0);
+	if (f1)
+		fclose(f1);
+	return same_file;
 }

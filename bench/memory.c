@@ -5,10 +5,12 @@
 #include "pmembench.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 char *SrcP[2 + NREF];
 size_t Region;
@@ -18,6 +20,7 @@ char *Scratch;
 char *RefPool;
 uint64_t Rng = 0x9E3779B97F4A7C15ull;
 
+/* from the one fixed-seed generator: every run writes the same bytes */
 void fill_random(void *p, size_t n)
 {
 	uint64_t *q = p;
@@ -28,7 +31,8 @@ void fill_random(void *p, size_t n)
 		((unsigned char *)p)[i] = (unsigned char)rnd();
 }
 
-size_t llc_size(void)
+/* the largest cache of cpu0 (32 MiB when sysfs does not say) */
+static size_t llc_size(void)
 {
 	size_t best = 0;
 	for (int i = 0; i < 8; i++) {
@@ -53,7 +57,8 @@ size_t llc_size(void)
 	return best ? best : 32 * MiB;
 }
 
-void cleanup(void)
+/* the files on the destination directory; pools are unlinked as soon as mapped */
+static void cleanup(void)
 {
 	for (int i = 0; i < 2; i++) {
 		if (Lib[i].create_path[0])
@@ -64,14 +69,14 @@ void cleanup(void)
 			unlink(Lib[i].pool_path);
 	}
 }
-void on_signal(int sig)
+static void on_signal(int sig)
 {
 	cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-void pools_create(const char *dir)
+static void pools_create(const char *dir)
 {
 	for (int i = 0; i < 2; i++) {
 		lib_t *L = &Lib[i];
@@ -113,4 +118,65 @@ void pools_create(const char *dir)
 		L->persist(a + 64 * MiB - 1, 1);
 		L->unmap(a, ml);
 	}
+}
+
+/* pools of 4 x LLC so that large rows rotate through more than the cache, with room
+ * for two slots of the 64 MiB rows, in whole 2 MiB pages */
+static void region_size(void)
+{
+	Llc = llc_size();
+	Region = 4 * Llc;
+	if (Region < 2 * (64 * MiB + 8192))
+		Region = 2 * (64 * MiB + 8192);
+	Region = round_up(Region, 2 * MiB);
+}
+
+/* one random source per participant (same bytes), and the overlap checks' oracle */
+static void sources_create(void)
+{
+	for (int k = 0; k < 2 + NREF; k++) {
+		SrcP[k] = mmap(NULL, Region + 2 * MiB, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (SrcP[k] == MAP_FAILED)
+			die("mmap: %s", strerror(errno));
+		if (k == 0)
+			fill_random(SrcP[0], Region + 2 * MiB);
+		else
+			memcpy(SrcP[k], SrcP[0], Region + 2 * MiB);
+	}
+	Scratch = mmap(NULL, Region, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (Scratch == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+}
+
+/* the reference kernels' own shared mapping, in the same directory as the pools */
+static void ref_pool_create(const char *dir)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/pmembench-%d-ref.pool", dir,
+		 (int)getpid());
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	unlink(path);
+	if (posix_fallocate(fd, 0, (off_t)Region) != 0)
+		die("posix_fallocate %s failed", path);
+	RefPool = mmap(NULL, Region, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (RefPool == MAP_FAILED)
+		die("mmap %s: %s", path, strerror(errno));
+	for (size_t o = 0; o < Region; o += 4096)
+		RefPool[o] = 0;
+}
+
+void memory_setup(const char *dir)
+{
+	region_size();
+	sources_create();
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	pools_create(dir);
+	ref_pool_create(dir);
 }

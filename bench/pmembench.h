@@ -142,7 +142,29 @@ static inline int moves_data(enum kind k)
 	return k <= K_MEMCPY_FLAGS || k == K_REF_COPY;
 }
 
-/* settings of the run */
+/* ------------------------------------------------------------------ */
+/* the run: options, settings, report state                            */
+/* ------------------------------------------------------------------ */
+struct opts {
+	const char *ours, *pmdk, *filter, *csv, *dir, *cpu;
+	int rounds;	      /* --rounds, 0 = the mode's default */
+	size_t only_size;     /* --size: one size class (bytes), 0 = all */
+	int only_mis;	      /* --aln al|mis: one alignment, -1 = both */
+	const char *strategy; /* --strategy: ours' dispatch line, for the header */
+};
+
+struct report {
+	time_t now;
+	char stamp[64];
+	char model[512];
+	int same_file; /* both slots hold the same bytes: a self-test */
+	const char *csv;
+	char csvbuf[512];
+	FILE *out; /* the CSV, NULL when it cannot be written */
+	double logsum, rmin, rmax;
+	int nlog, nfail, nslow;
+};
+
 extern int Quick, Debug, Flip, Rounds;
 extern double Target_ns;
 
@@ -199,6 +221,7 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* libs.c */
 void libs_load(const char *pmdk_path, const char *ours_path);
+int libs_same_file(void);
 
 /* kernels.c */
 void cpu_detect(void);
@@ -208,12 +231,11 @@ double call_overhead_ns(void);
 
 /* memory.c */
 void fill_random(void *p, size_t n);
-size_t llc_size(void);
-void cleanup(void);
-void on_signal(int sig);
-void pools_create(const char *dir);
+void memory_setup(const char *dir);
 
 /* rows.c */
+row_t *rows_build(int *nrows);
+int row_selected(const row_t *r, const struct opts *o);
 void row_geometry(row_t *r);
 
 /* ops.c */
@@ -226,10 +248,10 @@ double quantile(const double *v, int n, double q);
 void measure(row_t *r);
 
 /* report.c */
-const char *fmt_size(size_t s, char *buf);
-const char *flags_name(unsigned f);
-void fmt_val(const row_t *r, double ns, char *buf);
-const char *align_name(const row_t *r);
-void print_targets(const row_t *rows, int nrows, double gm, double rmin);
+void report_header(struct report *rep, const struct opts *o);
+void report_open_csv(struct report *rep, const char *csv);
+void report_table_head(void);
+void report_row(struct report *rep, row_t *r);
+void report_summary(struct report *rep, const row_t *rows, int nrows, double secs);
 
 #endif

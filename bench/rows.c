@@ -4,6 +4,11 @@
  */
 #include "pmembench.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+/* slots of one stride each, rotating over a window of max(64 KiB, 64 x stride), capped at
+ * the pools (at LLC/2 for dirty ranges); the batch limit of the row */
 void row_geometry(row_t *r)
 {
 	size_t span = r->size;
@@ -46,4 +51,90 @@ void row_geometry(row_t *r)
 		r->max_batch = (int)r->nslots;
 	if (r->kind == K_MAP_CREATE || r->kind == K_MAP_OPEN)
 		r->max_batch = 64;
+}
+
+/* sizes of the copy, set and flush rows */
+static const size_t copy_sizes[] = { 8, 64, 256, 4 * KiB, 64 * KiB,
+				     1 * MiB, 16 * MiB, 64 * MiB };
+#define NCS ((int)(sizeof(copy_sizes) / sizeof(copy_sizes[0])))
+static const unsigned cflags[] = {
+	PMEM_F_MEM_NONTEMPORAL, PMEM_F_MEM_TEMPORAL, PMEM_F_MEM_NODRAIN,
+	PMEM_F_MEM_NOFLUSH
+};
+static const char *cflag_names[] = { "memcpy NONTEMPORAL", "memcpy TEMPORAL",
+				     "memcpy NODRAIN+drain", "memcpy NOFLUSH" };
+static const size_t msync_sizes[] = { 64, 4 * KiB, 64 * KiB, 1 * MiB };
+
+static void add(row_t *rows, int *nrows, const char *nm, enum kind k, size_t sz, int m,
+		unsigned fl)
+{
+	row_t *r = &rows[(*nrows)++];
+	snprintf(r->name, sizeof(r->name), "%s", nm);
+	r->kind = k;
+	r->size = sz;
+	r->mis = m;
+	r->flags = fl;
+	r->nparts = k == K_REF_COPY ? NREF : 2;
+	r->with_ceil = is_copy_kind(k) && k != K_REF_COPY && sz >= MiB;
+}
+
+/* the copy-like rows: every size, aligned then misaligned */
+static void add_copy_rows(row_t *rows, int *n)
+{
+	for (int i = 0; i < NCS; i++)
+		add(rows, n, "reference copies", K_REF_COPY, copy_sizes[i], 0, 0);
+	for (int m = 0; m < 2; m++)
+		for (int i = 0; i < NCS; i++)
+			add(rows, n, "memcpy_persist", K_MEMCPY_PERSIST, copy_sizes[i], m, 0);
+	for (int m = 0; m < 2; m++)
+		for (int i = 0; i < NCS; i++) {
+			add(rows, n, "memmove_persist ovl-fwd", K_MEMMOVE_FWD, copy_sizes[i], m, 0);
+			add(rows, n, "memmove_persist ovl-bwd", K_MEMMOVE_BWD, copy_sizes[i], m, 0);
+		}
+	for (int m = 0; m < 2; m++)
+		for (int i = 0; i < NCS; i++)
+			add(rows, n, "memset_persist", K_MEMSET_PERSIST, copy_sizes[i], m, 0);
+	for (int f = 0; f < 4; f++)
+		for (int m = 0; m < 2; m++)
+			for (int i = 0; i < NCS; i++)
+				add(rows, n, cflag_names[f], K_MEMCPY_FLAGS, copy_sizes[i], m,
+				    cflags[f]);
+}
+
+/* flushes of dirty ranges, mappings, is_pmem */
+static void add_other_rows(row_t *rows, int *n)
+{
+	for (int i = 0; i < NCS; i++)
+		add(rows, n, "persist dirty", K_PERSIST, copy_sizes[i], 0, 0);
+	for (int i = 0; i < NCS; i++)
+		add(rows, n, "flush dirty", K_FLUSH, copy_sizes[i], 0, 0);
+	for (int i = 0; i < 4; i++)
+		add(rows, n, "msync dirty", K_MSYNC, msync_sizes[i], 0, 0);
+	add(rows, n, "map_file create+unmap", K_MAP_CREATE, 2 * MiB, 0, 0);
+	add(rows, n, "map_file create+unmap", K_MAP_CREATE, 64 * MiB, 0, 0);
+	add(rows, n, "map_file open+unmap", K_MAP_OPEN, 64 * MiB, 0, 0);
+	add(rows, n, "is_pmem", K_IS_PMEM, 4 * KiB, 0, 0);
+	add(rows, n, "is_pmem", K_IS_PMEM, 64 * MiB, 0, 0);
+}
+
+row_t *rows_build(int *nrows)
+{
+	int maxrows = 256;
+	row_t *rows = calloc(maxrows, sizeof(row_t));
+	*nrows = 0;
+	add_copy_rows(rows, nrows);
+	add_other_rows(rows, nrows);
+	return rows;
+}
+
+/* --size, --aln and --filter; a memcpy filter keeps the reference copies */
+int row_selected(const row_t *r, const struct opts *o)
+{
+	if ((o->only_size && r->size != o->only_size) ||
+	    (o->only_mis >= 0 && r->mis != o->only_mis))
+		return 0;
+	if (o->filter && !strstr(r->name, o->filter) &&
+	    !(r->kind == K_REF_COPY && strstr(o->filter, "memcpy")))
+		return 0;
+	return 1;
 }
