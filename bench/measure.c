@@ -20,6 +20,7 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
+
 /* quantile of a (copied, sorted) sample, linear interpolation */
 double quantile(const double *v, int n, double q)
 {
@@ -33,25 +34,16 @@ double quantile(const double *v, int n, double q)
 	return tmp[i] + (pos - i) * (tmp[i + 1] - tmp[i]);
 }
 
+/* every participant of the row starts its batch at slot rc */
 static void set_cursors(const row_t *r, int first, int np, size_t rc)
 {
-	for (int k = 0; k < np; k++) {
-		size_t off = 0;
-		Cursor[first + k] = (rc + off) % r->nslots;
-	}
+	for (int k = 0; k < np; k++)
+		Cursor[first + k] = rc % r->nslots;
 }
 
-/* ------------------------------------------------------------------ */
-/* measurement of one row                                              */
-/* ------------------------------------------------------------------ */
-void measure(row_t *r)
+/* 0 when every participant gets the row right; else the row is marked failed */
+static int check_all(row_t *r, int first, int np)
 {
-	int np = r->nparts;
-	int first = r->kind == K_REF_COPY ? 2 : 0;
-	r->status = "ok";
-	r->why[0] = 0;
-	row_geometry(r);
-
 	for (int k = 0; k < np; k++) {
 		if (check_part(first + k, r) != 0) {
 			/* "who: why", cut to the size of why */
@@ -61,48 +53,41 @@ void measure(row_t *r)
 			snprintf(tmp, sizeof(tmp), "%s: %.*s", who, room, r->why);
 			snprintf(r->why, sizeof(r->why), "%s", tmp);
 			r->status = "CHECK-FAILED";
-			return;
+			return -1;
 		}
 	}
+	return 0;
+}
 
-	/* calibrate batch size on the first participant */
+/* batch size for about Target_ns, on the first participant; *t is the
+ * last calibration batch's time */
+static size_t calibrate(row_t *r, int first, double *t)
+{
 	size_t n = 1;
-	double t = 0;
 	Pool_sel = 0;
 	for (;;) {
-		t = run_batch(first, r, n);
-		if (t >= Target_ns / 4 || (int)n >= r->max_batch)
+		*t = run_batch(first, r, n);
+		if (*t >= Target_ns / 4 || (int)n >= r->max_batch)
 			break;
 		n *= 2;
 		if ((int)n > r->max_batch)
 			n = (size_t)r->max_batch;
 	}
-	if (t < Target_ns && (int)n < r->max_batch) {
-		double per = t / n;
+	if (*t < Target_ns && (int)n < r->max_batch) {
+		double per = *t / n;
 		size_t want = (size_t)(Target_ns / (per > 0.5 ? per : 0.5));
 		n = want < 1 ? 1 : want;
 		if ((int)n > r->max_batch)
 			n = (size_t)r->max_batch;
 	}
-	r->batch = n;
-	/* warm-up: one batch each */
-	size_t rc = Cursor[first];
-	set_cursors(r, first, np, rc);
-	for (int k = 0; k < np; k++)
-		run_batch(first + k, r, n);
-	rc += n;
+	return n;
+}
 
-	int R = Rounds;
-	/* very slow rows (64 MiB creates) keep the whole run short */
-	if (t > 20e6 && R > 8)
-		R = 8;
-	r->rounds = R;
-	double per[3][R];
-	double ratio[R / 2];
-	if (r->with_ceil) {
-		Cursor[CEIL_P] = (Cursor[first] + r->nslots / 2) % r->nslots;
-		run_batch(CEIL_P, r, n);
-	}
+/* R rounds of n ops each: per[k][i] is ns/op of participant k in round i
+ * (per[2] the interleaved ceiling), ratio[] one PMDK/ours ratio per pair */
+static void run_rounds(row_t *r, int first, int np, size_t n, size_t rc, int R,
+		       double per[][R], double ratio[])
+{
 	for (int i = 0; i < R; i++) {
 		/* order A,B / B,A and the mappings swap every round */
 		Pool_sel = i & 1;
@@ -122,12 +107,19 @@ void measure(row_t *r)
 			ratio[i / 2] = (per[0][i - 1] + per[0][i]) /
 				       (per[1][i - 1] + per[1][i]); /* >1: ours faster */
 	}
-	if (Debug) {
-		fprintf(stderr, "# %s %zu mis=%d n=%zu:", r->name, r->size, r->mis, n);
-		for (int i = 0; i < R; i++)
-			fprintf(stderr, " %.0f/%.0f", per[0][i], per[1][i]);
-		fprintf(stderr, "\n");
-	}
+}
+
+static void debug_samples(const row_t *r, size_t n, int R, double per[][R])
+{
+	fprintf(stderr, "# %s %zu mis=%d n=%zu:", r->name, r->size, r->mis, n);
+	for (int i = 0; i < R; i++)
+		fprintf(stderr, " %.0f/%.0f", per[0][i], per[1][i]);
+	fprintf(stderr, "\n");
+}
+
+/* medians per participant, the ceiling's share, and the headline ratio */
+static void summarize(row_t *r, int np, int R, double per[][R], const double ratio[])
+{
 	for (int k = 0; k < np; k++)
 		r->med_ns[k] = quantile(per[k], R, 0.5);
 	if (r->with_ceil) {
@@ -143,4 +135,41 @@ void measure(row_t *r)
 	r->ratio = quantile(ratio, R / 2, 0.5);
 	r->r25 = quantile(ratio, R / 2, 0.25);
 	r->r75 = quantile(ratio, R / 2, 0.75);
+}
+
+void measure(row_t *r)
+{
+	int np = r->nparts;
+	int first = r->kind == K_REF_COPY ? 2 : 0;
+	r->status = "ok";
+	r->why[0] = 0;
+	row_geometry(r);
+	if (check_all(r, first, np) != 0)
+		return;
+
+	double t = 0;
+	size_t n = calibrate(r, first, &t);
+	r->batch = n;
+	/* warm-up: one batch each */
+	size_t rc = Cursor[first];
+	set_cursors(r, first, np, rc);
+	for (int k = 0; k < np; k++)
+		run_batch(first + k, r, n);
+	rc += n;
+
+	int R = Rounds;
+	/* very slow rows (64 MiB creates) keep the whole run short */
+	if (t > 20e6 && R > 8)
+		R = 8;
+	r->rounds = R;
+	double per[3][R];
+	double ratio[R / 2];
+	if (r->with_ceil) {
+		Cursor[CEIL_P] = (Cursor[first] + r->nslots / 2) % r->nslots;
+		run_batch(CEIL_P, r, n);
+	}
+	run_rounds(r, first, np, n, rc, R, per, ratio);
+	if (Debug)
+		debug_samples(r, n, R, per);
+	summarize(r, np, R, per, ratio);
 }
