@@ -184,10 +184,10 @@ extern size_t Region;	     /* size of Src and of each pool */
 extern size_t Llc;
 extern char *Scratch;	     /* oracle buffer for overlap checks */
 extern char *RefPool;	     /* a third mapping, for the reference kernels */
-extern volatile unsigned long Sink;
-extern size_t Cursor[2 + NREF];
-extern int Pool_sel;
-extern uint64_t Rng;
+extern volatile unsigned long Sink; /* results the compiler must not drop */
+extern size_t Cursor[2 + NREF];	    /* next slot of each participant */
+extern int Pool_sel;		    /* this round's mapping swap (ops.c) */
+extern uint64_t Rng;		    /* fixed seed: the same data every run */
 
 static inline uint64_t now_ns(void)
 {
