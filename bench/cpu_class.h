@@ -27,8 +27,9 @@ static const struct {
 	{ 0xae, "graniterapids" },
 };
 
-/* Zen generation by family/model, as AMD numbers them; 0 when unknown. */
-static int zen_generation(unsigned family, unsigned model)
+/* Zen generation by family/model, as AMD numbers them; 0 when unknown.  Both functions
+ * are inline: every file of pmembench includes this header, one of them calls them. */
+static inline int zen_generation(unsigned family, unsigned model)
 {
 	if (family == 0x17)
 		return model >= 0x30 ? 2 : 1;
@@ -39,7 +40,7 @@ static int zen_generation(unsigned family, unsigned model)
 	return 0;
 }
 
-static void cpu_identify(struct cpu_id *id)
+static inline void cpu_identify(struct cpu_id *id)
 {
 	unsigned a = 0, b = 0, c = 0, d = 0;
 	memset(id, 0, sizeof(*id));

@@ -23,7 +23,9 @@ CC=${CC:-cc}
 mkdir -p bench/build bench/results
 # -O2, no -march=native: the AVX-512/AVX2 ceiling kernels use target
 # attributes and are picked at run time.
-$CC -O2 -g -Wall -Wextra -o bench/build/pmembench bench/pmembench.c -ldl -lm
+$CC -O2 -g -Wall -Wextra -o bench/build/pmembench \
+    bench/pmembench.c bench/libs.c bench/kernels.c bench/memory.c \
+    bench/rows.c bench/ops.c bench/measure.c bench/report.c -ldl -lm
 
 pmdk=${BENCH_PMDK:-/usr/lib/x86_64-linux-gnu/libpmem.so.1.0.0}
 ours=${BENCH_OURS:-$root/build/libpmem.so.1}

@@ -1,0 +1,202 @@
+/*
+ * kernels.c -- CPU features and the kernels of the reference rows: glibc memcpy,
+ * memcpy + clwb loop + sfence, and the hand-written NT-store ceiling.
+ *
+ * No -march=native: the AVX-512 / AVX2 ceiling kernels use target attributes
+ * and are picked at run time.
+ */
+#include "pmembench.h"
+
+#include <string.h>
+#include <immintrin.h>
+
+int Has_clwb, Has_clflushopt, Has_avx512f, Has_avx2;
+struct cpu_id Cpu;
+const char *Nt_isa = "sse2";
+void (*nt_copy)(char *, const char *, size_t);
+double Call_ns;
+
+void cpu_detect(void)
+{
+	unsigned a, b, c, d;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		Has_clwb = (b >> 24) & 1;
+		Has_clflushopt = (b >> 23) & 1;
+	}
+	__builtin_cpu_init();
+	Has_avx512f = !!__builtin_cpu_supports("avx512f");
+	Has_avx2 = !!__builtin_cpu_supports("avx2");
+	Nt_isa = Has_avx512f ? "avx512" : Has_avx2 ? "avx2" : "sse2";
+}
+
+static inline void clwb_line(const void *p)
+{
+	if (Has_clwb)
+		__asm__ volatile("clwb %0" : "+m"(*(volatile char *)p));
+	else if (Has_clflushopt)
+		__asm__ volatile("clflushopt %0" : "+m"(*(volatile char *)p));
+	else
+		__asm__ volatile("clflush %0" : "+m"(*(volatile char *)p));
+}
+
+static void flush_range(const void *addr, size_t len)
+{
+	uintptr_t p = (uintptr_t)addr & ~(uintptr_t)63;
+	uintptr_t e = (uintptr_t)addr + len;
+	for (; p < e; p += 64)
+		clwb_line((const void *)p);
+}
+
+/* what a user writes by hand: memcpy, clwb every line, sfence */
+void ref_memcpy_clwb(char *d, const char *s, size_t n)
+{
+	memcpy(d, s, n);
+	flush_range(d, n);
+	sfence();
+}
+
+/* head/tail of the NT kernels: 8-byte movnti where the destination is
+ * 8-byte aligned, plain stores + clwb for the odd bytes */
+static inline void small_flushed(char *d, const char *s, size_t n)
+{
+	size_t h = (8 - ((uintptr_t)d & 7)) & 7;
+	if (h > n)
+		h = n;
+	if (h) {
+		memcpy(d, s, h);
+		flush_range(d, h);
+		d += h, s += h, n -= h;
+	}
+	for (; n >= 8; n -= 8, d += 8, s += 8) {
+		long long v;
+		memcpy(&v, s, 8);
+		_mm_stream_si64((long long *)d, v);
+	}
+	if (n) {
+		memcpy(d, s, n);
+		flush_range(d, n);
+	}
+}
+
+__attribute__((target("avx512f"))) static void
+nt_copy_avx512(char *d, const char *s, size_t n)
+{
+	size_t head = (64 - ((uintptr_t)d & 63)) & 63;
+	if (head > n)
+		head = n;
+	if (head) {
+		small_flushed(d, s, head);
+		d += head, s += head, n -= head;
+	}
+	for (; n >= 256; n -= 256, d += 256, s += 256) {
+		__m512i a = _mm512_loadu_si512((const void *)(s + 0));
+		__m512i b = _mm512_loadu_si512((const void *)(s + 64));
+		__m512i c = _mm512_loadu_si512((const void *)(s + 128));
+		__m512i e = _mm512_loadu_si512((const void *)(s + 192));
+		_mm512_stream_si512((void *)(d + 0), a);
+		_mm512_stream_si512((void *)(d + 64), b);
+		_mm512_stream_si512((void *)(d + 128), c);
+		_mm512_stream_si512((void *)(d + 192), e);
+	}
+	for (; n >= 64; n -= 64, d += 64, s += 64)
+		_mm512_stream_si512((void *)d,
+				    _mm512_loadu_si512((const void *)s));
+	if (n)
+		small_flushed(d, s, n);
+	sfence();
+}
+
+__attribute__((target("avx2"))) static void
+nt_copy_avx2(char *d, const char *s, size_t n)
+{
+	size_t head = (64 - ((uintptr_t)d & 63)) & 63;
+	if (head > n)
+		head = n;
+	if (head) {
+		small_flushed(d, s, head);
+		d += head, s += head, n -= head;
+	}
+	for (; n >= 256; n -= 256, d += 256, s += 256) {
+		__m256i r0 = _mm256_loadu_si256((const __m256i *)(s + 0));
+		__m256i r1 = _mm256_loadu_si256((const __m256i *)(s + 32));
+		__m256i r2 = _mm256_loadu_si256((const __m256i *)(s + 64));
+		__m256i r3 = _mm256_loadu_si256((const __m256i *)(s + 96));
+		__m256i r4 = _mm256_loadu_si256((const __m256i *)(s + 128));
+		__m256i r5 = _mm256_loadu_si256((const __m256i *)(s + 160));
+		__m256i r6 = _mm256_loadu_si256((const __m256i *)(s + 192));
+		__m256i r7 = _mm256_loadu_si256((const __m256i *)(s + 224));
+		_mm256_stream_si256((__m256i *)(d + 0), r0);
+		_mm256_stream_si256((__m256i *)(d + 32), r1);
+		_mm256_stream_si256((__m256i *)(d + 64), r2);
+		_mm256_stream_si256((__m256i *)(d + 96), r3);
+		_mm256_stream_si256((__m256i *)(d + 128), r4);
+		_mm256_stream_si256((__m256i *)(d + 160), r5);
+		_mm256_stream_si256((__m256i *)(d + 192), r6);
+		_mm256_stream_si256((__m256i *)(d + 224), r7);
+	}
+	for (; n >= 64; n -= 64, d += 64, s += 64) {
+		__m256i r0 = _mm256_loadu_si256((const __m256i *)(s + 0));
+		__m256i r1 = _mm256_loadu_si256((const __m256i *)(s + 32));
+		_mm256_stream_si256((__m256i *)(d + 0), r0);
+		_mm256_stream_si256((__m256i *)(d + 32), r1);
+	}
+	if (n)
+		small_flushed(d, s, n);
+	sfence();
+}
+
+static void nt_copy_sse2(char *d, const char *s, size_t n)
+{
+	size_t head = (64 - ((uintptr_t)d & 63)) & 63;
+	if (head > n)
+		head = n;
+	if (head) {
+		small_flushed(d, s, head);
+		d += head, s += head, n -= head;
+	}
+	for (; n >= 64; n -= 64, d += 64, s += 64) {
+		__m128i r0 = _mm_loadu_si128((const __m128i *)(s + 0));
+		__m128i r1 = _mm_loadu_si128((const __m128i *)(s + 16));
+		__m128i r2 = _mm_loadu_si128((const __m128i *)(s + 32));
+		__m128i r3 = _mm_loadu_si128((const __m128i *)(s + 48));
+		_mm_stream_si128((__m128i *)(d + 0), r0);
+		_mm_stream_si128((__m128i *)(d + 16), r1);
+		_mm_stream_si128((__m128i *)(d + 32), r2);
+		_mm_stream_si128((__m128i *)(d + 48), r3);
+	}
+	if (n)
+		small_flushed(d, s, n);
+	sfence();
+}
+
+void nt_copy_select(void)
+{
+	nt_copy = Has_avx512f ? nt_copy_avx512 : Has_avx2 ? nt_copy_avx2 : nt_copy_sse2;
+}
+
+/* baseline: what an empty exported function costs through this harness */
+__attribute__((noinline)) static int empty_fn(const void *a, size_t n)
+{
+	__asm__ volatile("" ::"r"(a), "r"(n));
+	return 1;
+}
+double call_overhead_ns(void)
+{
+	int (*volatile fp)(const void *, size_t) = empty_fn;
+	int (*f)(const void *, size_t) = fp;
+	double best = 1e9;
+	for (int rep = 0; rep < 5; rep++) {
+		size_t sum = 0;
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (int i = 0; i < 200000; i++)
+			sum += (size_t)f((const void *)(uintptr_t)i, 4096);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		double ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 200000;
+		if (ns < best)
+			best = ns;
+		__asm__ volatile("" ::"r"(sum));
+	}
+	return best;
+}
+
