@@ -115,7 +115,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 static void opts_defaults(struct opts *o)
 {
 	if (!o->ours)
-		o->ours = "/work/main/build/libpmem.so.1";
+		o->ours = "build/libpmem.so.1"; /* the Makefile's, from the project root */
 	if (!o->pmdk)
 		o->pmdk = "/usr/lib/x86_64-linux-gnu/libpmem.so.1.0.0";
 	if (!o->dir)
