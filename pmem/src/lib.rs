@@ -4,7 +4,8 @@
 //! store into it, make the stores durable with the cheapest instructions this CPU has, chosen
 //! once at load time.
 //!
-//! [`raw`] has the C API's operations over raw addresses.
+//! [`raw`] has the C API's operations over raw addresses; [`log`] the log thresholds and a
+//! Rust logging function.
 #![deny(missing_docs)]
 
 mod arch;
@@ -15,7 +16,7 @@ mod error;
 mod flags;
 mod forksafe;
 mod inline_str;
-mod log;
+pub mod log;
 mod map;
 mod memops;
 mod os;
