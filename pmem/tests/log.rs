@@ -21,6 +21,15 @@ fn seen() -> Vec<Seen> {
     std::mem::take(&mut *SEEN.lock().unwrap())
 }
 
+/// Removes the file even when an assertion fails.
+struct RemoveOnDrop<'a>(&'a std::path::Path);
+
+impl Drop for RemoveOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.0);
+    }
+}
+
 #[test]
 fn rust_function_gets_messages_past_the_threshold() {
     log::set_function(Some(record));
@@ -36,6 +45,7 @@ fn rust_function_gets_messages_past_the_threshold() {
 
     // A mapping logs a Notice: below the default threshold (Warning), above Notice.
     let path = std::env::temp_dir().join(format!("libpmem-log-map-{}", std::process::id()));
+    let _remove = RemoveOnDrop(&path);
     let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     let map_once = || {
         let m = libpmem::raw::map_file(&c_path, 4096, libpmem::raw::FILE_CREATE, 0o600).unwrap();
@@ -58,7 +68,6 @@ fn rust_function_gets_messages_past_the_threshold() {
         "{notices:?}"
     );
     assert!(notices.iter().all(|(l, ..)| *l <= Level::Notice));
-    std::fs::remove_file(&path).unwrap();
 
     log::set_threshold(Threshold::Main, Level::Warning);
     log::set_function(None);
