@@ -12,6 +12,7 @@
 //!   say.
 //! * [`log`]: the library's log thresholds, and a Rust function to receive it.
 //! * [`raw`]: the C API's operations over raw addresses, for memory that is not a slice.
+//! * With feature `memmap2`, `PmemExt` gives a `memmap2::MmapMut` the flushes.
 //!
 //! Errors are [`std::io::Error`]s holding an [`Error`]: PMDK's errno and message.
 //!
@@ -27,6 +28,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod arch;
 mod config;
@@ -49,6 +51,9 @@ mod strategy;
 mod sysfs;
 mod valgrind;
 
+#[cfg(feature = "memmap2")]
+mod ext;
+
 #[cfg(test)]
 mod env_tests;
 
@@ -57,6 +62,9 @@ pub mod capi;
 pub mod raw;
 
 pub use error::Error;
+#[cfg(feature = "memmap2")]
+#[cfg_attr(docsrs, doc(cfg(feature = "memmap2")))]
+pub use ext::PmemExt;
 pub use flags::Flags;
 pub use mapping::{MapOptions, PmemMap};
 pub use ops::{

@@ -383,3 +383,33 @@ fn maps_move_between_threads() {
     .join()
     .unwrap();
 }
+
+#[cfg(feature = "memmap2")]
+#[test]
+fn memmap2_mappings_get_the_flushes() {
+    use libpmem::PmemExt;
+
+    let file = Scratch::new("memmap2");
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&file.0)
+        .unwrap();
+    f.set_len(8192).unwrap();
+    // SAFETY: the file is this test's own.
+    let mut m = unsafe { memmap2::MmapMut::map_mut(&f) }.unwrap();
+    libpmem::copy(&mut m[..4], b"mmap", Flags::NONTEMPORAL);
+    m.pmem_flush(..4);
+    libpmem::drain();
+    m.pmem_persist(4..);
+    m.pmem_msync(..).unwrap();
+    let forced = std::env::var_os("PMEM_IS_PMEM_FORCE").is_some();
+    assert!(
+        !m.pmem_is_pmem(..) || forced,
+        "memmap2 mappings are not registered"
+    );
+    drop(m);
+    assert_eq!(&std::fs::read(&file.0).unwrap()[..4], b"mmap");
+}
