@@ -163,7 +163,7 @@ pub fn fill(dst: &mut [u8], value: u8, flags: Flags) {
 
 /// `range` within a slice of length `len`, with `slice::copy_within`'s panics.
 #[track_caller]
-pub(crate) fn checked_range(range: impl RangeBounds<usize>, len: usize) -> Range<usize> {
+fn checked_range(range: impl RangeBounds<usize>, len: usize) -> Range<usize> {
     let start = match range.start_bound() {
         Bound::Included(&s) => s,
         Bound::Excluded(&s) => s
