@@ -1,13 +1,29 @@
-//! Logging: PMDK 2.x's threshold + function API, and the `PMEM_LOG_LEVEL`/`PMEM_LOG_FILE` sink.
+//! libpmem's log: PMDK 2.x's thresholds and logging function, for Rust programs too.
 //!
 //! Two independent outlets:
-//! * the logging function (`pmem_log_set_function`), reached by messages at least as severe as
-//!   the THRESHOLD (default WARNING); the default function writes to syslog, and to stderr for
-//!   messages at least as severe as the AUX threshold (default HARK, which never goes to stderr);
+//! * the logging function, reached by messages at least as severe as the
+//!   [`Main`](Threshold::Main) threshold (default [`Warning`](Level::Warning)). The default
+//!   function writes to syslog, and to stderr for messages at least as severe as the
+//!   [`Aux`](Threshold::Aux) threshold (default [`Hark`](Level::Hark), which never goes to
+//!   stderr). [`set_function`] installs a Rust function instead; `libpmem.so.1` installs C
+//!   ones (`pmem_log_set_function`). One function is installed at a time: the last set wins.
 //! * the environment sink: with `PMEM_LOG_LEVEL=n` (1 errors, 2 warnings and notices, 3 info,
 //!   4 debug; larger values log everything, as 4) lines go to `PMEM_LOG_FILE` (a trailing `-`
 //!   appends the pid) or stderr, each tagged `<n>` with the lowest level that shows it, as in
 //!   PMDK's debug build (its release build has no such sink).
+//!
+//! ```
+//! use libpmem::log::{self, Level, Record, Threshold};
+//!
+//! fn to_stderr(record: &Record<'_>) {
+//!     eprintln!("libpmem: {record}");
+//! }
+//!
+//! log::set_threshold(Threshold::Main, Level::Notice);
+//! log::set_function(Some(to_stderr));
+//! assert_eq!(log::threshold(Threshold::Main), Level::Notice);
+//! log::set_function(None); // back to syslog
+//! ```
 
 use std::ffi::CString;
 use std::fmt;
@@ -18,7 +34,10 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use libc::{c_char, c_uint};
+use libc::c_uint;
+
+use crate::capi::CLogFunction;
+use crate::error::Error;
 
 /// Message severity, most severe first; the values are PMDK's `enum pmem_log_level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,6 +57,15 @@ pub enum Level {
     Info = 5,
     /// Details for developers.
     Debug = 6,
+}
+
+impl TryFrom<u32> for Level {
+    type Error = Error;
+
+    /// The level of PMDK's `enum pmem_log_level` value; `EINVAL` for any other number.
+    fn try_from(raw: u32) -> Result<Level, Error> {
+        Level::from_raw(raw).ok_or_else(|| Error::invalid_argument(format!("invalid level {raw}")))
+    }
 }
 
 impl Level {
@@ -99,6 +127,16 @@ pub enum Threshold {
     Aux = 1,
 }
 
+impl TryFrom<u32> for Threshold {
+    type Error = Error;
+
+    /// The threshold of PMDK's `enum pmem_log_threshold` value; `EINVAL` for any other number.
+    fn try_from(raw: u32) -> Result<Threshold, Error> {
+        Threshold::from_raw(raw)
+            .ok_or_else(|| Error::invalid_argument(format!("invalid threshold {raw}")))
+    }
+}
+
 impl Threshold {
     /// The threshold of PMDK's `enum pmem_log_threshold` value `raw`.
     pub fn from_raw(raw: u32) -> Option<Threshold> {
@@ -117,14 +155,68 @@ impl Threshold {
     }
 }
 
-/// The C type of a logging function.
-pub type CLogFunction =
-    unsafe extern "C" fn(c_uint, *const c_char, c_uint, *const c_char, *const c_char);
+/// One message, as a Rust logging function receives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    level: Level,
+    file: &'a str,
+    line: u32,
+    function: &'a str,
+    message: &'a str,
+}
+
+impl<'a> Record<'a> {
+    /// The severity.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// The source file that logged it.
+    pub fn file(&self) -> &'a str {
+        self.file
+    }
+
+    /// The line in [`file`](Record::file).
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// The function (or module) that logged it.
+    pub fn function(&self) -> &'a str {
+        self.function
+    }
+
+    /// The text.
+    pub fn message(&self) -> &'a str {
+        self.message
+    }
+}
+
+/// As the default function words it for syslog: `*WARNING* [file:line function]: message`.
+impl fmt::Display for Record<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (level, file, line) = (self.level.name(), self.file, self.line);
+        write!(
+            f,
+            "{level} [{file}:{line} {}]: {}",
+            self.function, self.message
+        )
+    }
+}
+
+/// A Rust logging function (see [`set_function`]). A plain `fn`, so installing and calling it
+/// needs no lock and no allocation; it may run on any thread, concurrently.
+pub type LogFunction = fn(&Record<'_>);
 
 static MAIN_THRESHOLD: AtomicU8 = AtomicU8::new(Level::Warning as u8);
 static AUX_THRESHOLD: AtomicU8 = AtomicU8::new(Level::Hark as u8);
-/// The user's function as an address; 0 means the default function.
+/// The installed function: 0 the default one, `RUST_INSTALLED` the one in `RUST_FUNCTION`,
+/// anything else a `CLogFunction`'s address. One word, so a reader never pairs a tag with
+/// the other kind's pointer; no code lives at address 1.
 static USER_FUNCTION: AtomicUsize = AtomicUsize::new(0);
+const RUST_INSTALLED: usize = 1;
+/// The last Rust function installed (0: none yet); only read when `USER_FUNCTION` says so.
+static RUST_FUNCTION: AtomicUsize = AtomicUsize::new(0);
 
 /// Sets a threshold, as pmem_log_set_threshold(3).
 pub fn set_threshold(which: Threshold, level: Level) {
@@ -136,25 +228,57 @@ pub fn threshold(which: Threshold) -> Level {
     Level::from_raw(which.cell().load(Ordering::Relaxed) as u32).unwrap_or(Level::Warning)
 }
 
-/// Installs `function` (None: the default one) and greets it with a HARK line, as PMDK does.
+/// Installs a Rust logging function (`None`: the default one, syslog and stderr) in place of
+/// whichever was installed, and greets it with a `Hark` message, as PMDK does.
+///
+/// It receives the messages at least as severe as the [`Main`](Threshold::Main) threshold;
+/// errno is saved around the call, as the C library's callers expect it kept.
+pub fn set_function(function: Option<LogFunction>) {
+    let installed = match function {
+        Some(f) => {
+            // Stored before the tag that makes readers look at it (release/acquire).
+            RUST_FUNCTION.store(f as usize, Ordering::Release);
+            RUST_INSTALLED
+        }
+        None => 0,
+    };
+    install(installed, "libpmem::log::set_function");
+}
+
+/// Installs a C `function` (None: the default one), as pmem_log_set_function(3).
 pub(crate) fn set_c_function(function: Option<CLogFunction>) {
-    USER_FUNCTION.store(function.map_or(0, |f| f as usize), Ordering::Release);
+    install(function.map_or(0, |f| f as usize), "pmem_log_set_function");
+}
+
+fn install(installed: usize, caller: &str) {
+    USER_FUNCTION.store(installed, Ordering::Release);
     log(
         Level::Hark,
         file!(),
         line!(),
-        "pmem_log_set_function",
+        caller,
         format_args!("libpmem (Rust) version {}", crate::C_LIBRARY_VERSION),
     );
 }
 
-fn current_function() -> Option<CLogFunction> {
-    let raw = USER_FUNCTION.load(Ordering::Acquire);
-    if raw == 0 {
-        return None;
+/// The function messages go to.
+enum Installed {
+    Default,
+    C(CLogFunction),
+    Rust(LogFunction),
+}
+
+fn current_function() -> Installed {
+    match USER_FUNCTION.load(Ordering::Acquire) {
+        0 => Installed::Default,
+        RUST_INSTALLED => {
+            let raw = RUST_FUNCTION.load(Ordering::Acquire);
+            // SAFETY: set before the tag (never reset to 0), from a valid `LogFunction`.
+            Installed::Rust(unsafe { std::mem::transmute::<usize, LogFunction>(raw) })
+        }
+        // SAFETY: any other value was stored from a valid `CLogFunction` in `set_c_function`.
+        raw => Installed::C(unsafe { std::mem::transmute::<usize, CLogFunction>(raw) }),
     }
-    // SAFETY: a non-zero value was stored from a valid `CLogFunction` in `set_function`.
-    Some(unsafe { std::mem::transmute::<usize, CLogFunction>(raw) })
 }
 
 /// Where `PMEM_LOG_LEVEL` output goes, opened once.
@@ -196,12 +320,12 @@ fn env_sink() -> &'static EnvSink {
 }
 
 /// Whether a message at `level` would go anywhere (so callers can skip formatting).
-pub fn enabled(level: Level) -> bool {
+pub(crate) fn enabled(level: Level) -> bool {
     level as u8 <= MAIN_THRESHOLD.load(Ordering::Relaxed) || env_sink().shows(level)
 }
 
 /// Sends one message to both outlets.
-pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
+pub(crate) fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
     if !enabled(level) {
         return;
     }
@@ -230,7 +354,7 @@ pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments
     }
     let saved_errno = crate::os::errno();
     match current_function() {
-        Some(function) => {
+        Installed::C(function) => {
             let c_file = c_string(file);
             let c_func = c_string(func);
             let c_msg = c_string(&message);
@@ -246,7 +370,14 @@ pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments
                 )
             };
         }
-        None => default_function(level, file, line, func, &message),
+        Installed::Rust(function) => function(&Record {
+            level,
+            file,
+            line,
+            function: func,
+            message: &message,
+        }),
+        Installed::Default => default_function(level, file, line, func, &message),
     }
     crate::os::set_errno(saved_errno);
 }

@@ -8,7 +8,9 @@ use std::ffi::CStr;
 
 use crate::error::Error;
 use crate::flags::Flags;
-use crate::{map, memops, persist, pmem};
+// The module alone: the crate root also has a `persist` function, and so does this module.
+use crate::persist::{self as persist};
+use crate::{map, memops, pmem};
 
 /// [`map_file`] flag: create the file if it does not exist (`PMEM_FILE_CREATE`).
 pub const FILE_CREATE: i32 = crate::consts::PMEM_FILE_CREATE;
