@@ -125,8 +125,12 @@ test: deps all test-rust test-c test-man test-clients test-valgrind test-dax tes
 deps:
 	bash tests/deps.sh
 
+# Both crates' unit, integration and doc tests; the Rust crate's memmap2 interop; its rustdoc
+# builds without a warning.
 test-rust:
 	$(CARGO) test --release $(CARGOFLAGS)
+	$(CARGO) test --release -p libpmem --features memmap2 --test api $(CARGOFLAGS)
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p libpmem --all-features $(CARGOFLAGS)
 
 test-c: deps all
 	bash tests-c/run.sh
