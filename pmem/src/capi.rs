@@ -1,9 +1,27 @@
 //! What only the C library `libpmem.so.1` needs: its error log line and logging hooks. Not
 //! part of this crate's stable API (hidden from the documentation; it changes with the C layer).
 
-pub use crate::log::{log, set_threshold, threshold, CLogFunction, Level, Threshold};
+use std::fmt;
+
+pub use crate::log::{threshold, CLogFunction, Level, Threshold};
+
+// Each call that can reach syslog first installs the fork handlers (`init`), in case the
+// constructor never ran: the syslog lock is one of the locks they guard.
+
+/// Logs one message from the C library, as `pmem_log!` does inside the crate.
+pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
+    crate::init::install_fork_handlers();
+    crate::log::log(level, file, line, func, args)
+}
+
+/// Sets a threshold, as pmem_log_set_threshold(3).
+pub fn set_threshold(which: Threshold, level: Level) {
+    crate::init::install_fork_handlers();
+    crate::log::set_threshold(which, level)
+}
 
 /// Installs a C logging function (None: the default one), as pmem_log_set_function(3).
 pub fn set_c_log_function(function: Option<CLogFunction>) {
+    crate::init::install_fork_handlers();
     crate::log::set_c_function(function)
 }

@@ -1,9 +1,9 @@
 //! The dispatch table: which flush instruction, fence and copy kernels this process uses.
 //!
-//! Resolved once, by a load-time constructor (`.init_array`), from CPUID, the `PMEM_*`
-//! environment and the platform's persistence domain. A `OnceLock` makes any earlier caller
-//! (a program's `.preinit_array`, a static link that dropped the constructor) resolve it on
-//! first use instead of crashing, which is what PMDK does there.
+//! Resolved once, by the load-time constructor (`init`), from CPUID, the `PMEM_*` environment
+//! and the platform's persistence domain. A `OnceLock` makes any earlier caller (a program's
+//! `.preinit_array`, a static link that dropped the constructor) resolve it on first use
+//! instead of crashing, which is what PMDK does there.
 
 use std::sync::OnceLock;
 
@@ -240,18 +240,6 @@ pub fn get() -> &'static Dispatch {
         d
     })
 }
-
-/// Load-time initialisation: environment, then the table.
-extern "C" fn libpmem_init() {
-    crate::forksafe::install();
-    crate::valgrind::init();
-    crate::config::get();
-    get();
-}
-
-#[used]
-#[link_section = ".init_array"]
-static LIBPMEM_INIT: extern "C" fn() = libpmem_init;
 
 #[cfg(test)]
 mod tests {

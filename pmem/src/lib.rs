@@ -14,6 +14,7 @@ mod dispatch;
 mod error;
 mod flags;
 mod forksafe;
+mod init;
 mod inline_str;
 mod log;
 mod map;

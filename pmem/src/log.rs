@@ -20,6 +20,8 @@ use std::sync::OnceLock;
 
 use libc::{c_char, c_uint};
 
+use crate::forksafe::RwLock;
+
 /// Message severity, most severe first; the values are PMDK's `enum pmem_log_level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
@@ -261,13 +263,16 @@ fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', "?")).unwrap_or_default()
 }
 
+/// Serialises our calls into glibc's syslog, so that a fork never interrupts one (the fork
+/// handlers in `init` take it). Entry points that may run first install those handlers.
+pub(crate) static SYSLOG_LOCK: RwLock<()> = RwLock::new(());
+
 /// PMDK's default: syslog always, stderr when at least as severe as AUX (never for HARK).
 fn default_function(level: Level, file: &str, line: u32, func: &str, message: &str) {
     let text = format!("{} [{}:{} {}]: {}", level.name(), file, line, func, message);
     let c_text = c_string(&text);
     {
-        crate::forksafe::install();
-        let _no_fork_inside_syslog = crate::forksafe::SYSLOG_LOCK.write();
+        let _no_fork_inside_syslog = SYSLOG_LOCK.write();
         // SAFETY: the format string and argument are NUL-terminated C strings.
         unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), c_text.as_ptr()) };
     }

@@ -433,6 +433,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         FileType::Normal => None,
     };
     if let Some(kind) = kind {
+        crate::init::install_fork_handlers();
         let mut ranges = registry::write();
         ranges.insert(
             addr as usize,
@@ -668,6 +669,7 @@ fn map_at_hint(
 pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     // Hold the registry lock across munmap and deregistration, so a mapping another thread makes
     // at the same address in between cannot lose its registration.
+    crate::init::install_fork_handlers();
     let mut ranges = registry::write();
     // SAFETY: munmap validates its arguments; unmapping memory the caller no longer uses is the
     // caller's decision, as with libc's munmap.
