@@ -15,11 +15,27 @@ use crate::arch::x86_64::kernels::{Edges, Prefetch};
 use crate::arch::x86_64::{avx2, avx512, flush, sse2};
 use crate::config::Config;
 use crate::inline_str::InlineStr;
-#[cfg(test)]
-#[cfg(test)]
-use crate::memops::generic;
-use crate::memops::MemKernels;
 use crate::strategy::{CpuClass, Strategy};
+
+/// One instruction set's kernels, which `memops` calls. The NT kernels write back the bytes
+/// they store temporally (a range of 1-3 bytes, edges as `Edges` says, and an overlapping
+/// move's edges in lines it loaded) with the given `WriteBack` and end without a fence; the
+/// temporal ones write back everything they wrote; the plain ones write back nothing.
+#[derive(Clone, Copy)]
+pub struct MemKernels {
+    pub name: &'static str,
+    /// The ISA of the ordinary-store (temporal and plain) kernels (`name` unless a
+    /// strategy narrows them).
+    pub cached_name: &'static str,
+    /// The source prefetch windows the kernels were instantiated with.
+    pub prefetch: Prefetch,
+    pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
+    pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
+    pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
+    pub memset_temporal: unsafe fn(*mut u8, u8, usize, WriteBack),
+    pub memmove_plain: unsafe fn(*mut u8, *const u8, usize),
+    pub memset_plain: unsafe fn(*mut u8, u8, usize),
+}
 
 pub struct Dispatch {
     /// The CPU class whose strategy this process follows (`PMEM_CPU_CLASS` overrides it).
@@ -129,17 +145,6 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
             "avx512-shape-on-avx2",
             Prefetch::Window
         )),
-        "generic" => Some(MemKernels {
-            name: "generic",
-            cached_name: "generic",
-            prefetch: Prefetch::Off,
-            memmove_nt: generic::memmove_nt,
-            memset_nt: generic::memset_nt,
-            memmove_temporal: generic::memmove_temporal,
-            memset_temporal: generic::memset_temporal,
-            memmove_plain: generic::copy,
-            memset_plain: generic::fill,
-        }),
         _ => None,
     }
 }

@@ -19,33 +19,10 @@
 pub mod generic;
 
 use crate::arch::must_copy_backward;
+use crate::arch::x86_64::flush::CACHELINE;
+use crate::arch::x86_64::kernels::Edges;
 use crate::consts::*;
 use crate::dispatch::{self, Dispatch};
-
-pub use crate::arch::x86_64::kernels::Edges;
-
-/// One instruction set's kernels. The NT kernels write back the bytes they store temporally
-/// (a range of 1-3 bytes, edges as `Edges` says, and an overlapping move's edges in lines it
-/// loaded) with the given `WriteBack` and end without a fence; the temporal ones write back
-/// everything they wrote; the plain ones write back nothing.
-#[derive(Clone, Copy)]
-pub struct MemKernels {
-    pub name: &'static str,
-    /// The ISA of the ordinary-store (temporal and plain) kernels (`name` unless a
-    /// strategy narrows them).
-    pub cached_name: &'static str,
-    /// The source prefetch windows the kernels were instantiated with.
-    pub prefetch: crate::arch::x86_64::kernels::Prefetch,
-    pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
-    pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
-    pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
-    pub memset_temporal: unsafe fn(*mut u8, u8, usize, WriteBack),
-    pub memmove_plain: unsafe fn(*mut u8, *const u8, usize),
-    pub memset_plain: unsafe fn(*mut u8, u8, usize),
-}
-
-pub use crate::arch::x86_64::flush::WriteBack;
-use crate::arch::x86_64::flush::CACHELINE;
 
 const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
 const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
