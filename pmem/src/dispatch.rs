@@ -10,9 +10,9 @@ use std::sync::OnceLock;
 #[cfg(test)]
 use crate::arch::x86_64::avx2::wide64;
 use crate::arch::x86_64::cpu::CpuFeatures;
-use crate::arch::x86_64::flush::WriteBack;
+use crate::arch::x86_64::flush::{Fence, WriteBack};
 use crate::arch::x86_64::kernels::{Edges, Prefetch};
-use crate::arch::x86_64::{avx2, avx512, flush, sse2};
+use crate::arch::x86_64::{avx2, avx512, sse2};
 use crate::config::Config;
 use crate::inline_str::InlineStr;
 use crate::strategy::{CpuClass, Strategy};
@@ -44,10 +44,8 @@ pub struct Dispatch {
     pub write_back: WriteBack,
     /// Write-back of pmem_deep_flush: always the real instruction.
     pub deep_write_back: WriteBack,
-    /// pmem_drain.
-    pub drain: fn(),
-    /// True for CLFLUSH, whose drain needs no fence (streaming stores still do).
-    pub drain_is_noop: bool,
+    /// pmem_drain's fence: none for CLFLUSH (streaming stores still need one).
+    pub drain: Fence,
     pub kernels: MemKernels,
     pub movnt_threshold: usize,
     /// Stream persisted copies of any size (no hint, drained, destination lines not cached):
@@ -153,12 +151,12 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
 /// environment asks and whether the platform flushes caches on power loss (eADR,
 /// `auto_flush`).
 pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
-    let (instr, drain, drain_is_noop): (_, fn(), _) = if cpu.clwb && !cfg.no_clwb {
-        (WriteBack::Clwb, flush::sfence, false)
+    let (instr, drain) = if cpu.clwb && !cfg.no_clwb {
+        (WriteBack::Clwb, Fence::Sfence)
     } else if cpu.clflushopt && !cfg.no_clflushopt {
-        (WriteBack::Clflushopt, flush::sfence, false)
+        (WriteBack::Clflushopt, Fence::Sfence)
     } else {
-        (WriteBack::Clflush, flush::fence_none, true)
+        (WriteBack::Clflush, Fence::None)
     };
 
     // PMEM_NO_FLUSH=1 skips flushes, =0 forces them even on eADR platforms.
@@ -183,7 +181,6 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         write_back,
         deep_write_back: instr,
         drain,
-        drain_is_noop,
         kernels,
         movnt_threshold,
         stream_small_persists,
@@ -211,7 +208,7 @@ impl Dispatch {
             self.class.name(),
             self.write_back.name(),
             self.deep_write_back.name(),
-            if self.drain_is_noop { "none" } else { "sfence" },
+            self.drain.name(),
             flag(!cached.is_empty(), " cached"),
             self.movnt_threshold,
             flag(self.stream_small_persists, ", small persists streamed"),
@@ -287,14 +284,14 @@ mod tests {
     fn flush_instruction_preference() {
         let cfg = Config::default();
         let d = decide(&cpu(true, true), &cfg, false);
-        assert_eq!((d.write_back, d.drain_is_noop), (WriteBack::Clwb, false));
+        assert_eq!((d.write_back, d.drain), (WriteBack::Clwb, Fence::Sfence));
         let d = decide(&cpu(false, true), &cfg, false);
         assert_eq!(
-            (d.write_back, d.drain_is_noop),
-            (WriteBack::Clflushopt, false)
+            (d.write_back, d.drain),
+            (WriteBack::Clflushopt, Fence::Sfence)
         );
         let d = decide(&cpu(false, false), &cfg, false);
-        assert_eq!((d.write_back, d.drain_is_noop), (WriteBack::Clflush, true));
+        assert_eq!((d.write_back, d.drain), (WriteBack::Clflush, Fence::None));
     }
 
     #[test]

@@ -37,8 +37,8 @@ pub unsafe fn deep_flush(addr: *const u8, len: usize) {
 #[inline]
 pub fn drain() {
     let d = dispatch::get();
-    (d.drain)();
-    if d.drain_is_noop && valgrind::active() {
+    d.drain.fence();
+    if d.drain.is_noop() && valgrind::active() {
         valgrind::on_empty_drain();
     }
 }

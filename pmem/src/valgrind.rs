@@ -396,8 +396,8 @@ impl Writer {
 /// drain is no instruction (`on_empty_drain`).
 fn drain() {
     let d = dispatch::get();
-    (d.drain)();
-    if d.drain_is_noop {
+    d.drain.fence();
+    if d.drain.is_noop() {
         on_empty_drain();
     }
 }

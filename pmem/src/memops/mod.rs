@@ -19,7 +19,7 @@
 pub mod generic;
 
 use crate::arch::must_copy_backward;
-use crate::arch::x86_64::flush::CACHELINE;
+use crate::arch::x86_64::flush::{sfence, CACHELINE};
 use crate::arch::x86_64::kernels::Edges;
 use crate::consts::*;
 use crate::dispatch::{self, Dispatch};
@@ -182,13 +182,13 @@ fn edges_for(d: &Dispatch, flags: u32) -> Edges {
 #[inline(always)]
 fn finish(d: &Dispatch, movnt: bool, flags: u32) {
     if flags & PMEM_F_MEM_NODRAIN == 0 {
-        (d.drain)();
-        if movnt && d.drain_is_noop {
+        d.drain.fence();
+        if movnt && d.drain.is_noop() {
             // CLFLUSH's drain does nothing, but streaming stores still need their SFENCE.
-            crate::arch::x86_64::flush::sfence();
+            sfence();
         }
-    } else if movnt && (d.drain_is_noop || d.wc_workaround) {
-        crate::arch::x86_64::flush::sfence();
+    } else if movnt && (d.drain.is_noop() || d.wc_workaround) {
+        sfence();
     }
 }
 
@@ -222,7 +222,7 @@ pub(crate) unsafe fn memmove_with(
         // Nothing to move: PMDK stores nothing either (a concurrent writer's bytes stay), and
         // still drains unless told not to.
         if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
-            (d.drain)();
+            d.drain.fence();
         }
         return;
     }

@@ -79,15 +79,47 @@ impl WriteBack {
     }
 }
 
+/// The fence of pmem_drain, which goes with the write-back instruction: as a value switched
+/// on inline, like `WriteBack`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fence {
+    /// After CLWB or CLFLUSHOPT, which are weakly ordered.
+    Sfence,
+    /// After CLFLUSH: nothing, as CLFLUSH is ordered with stores already (non-temporal stores
+    /// still need their SFENCE: `memops::finish`).
+    None,
+}
+
+impl Fence {
+    /// The instruction's name, for the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fence::Sfence => "sfence",
+            Fence::None => "none",
+        }
+    }
+
+    /// Waits for earlier flushes (and non-temporal stores, when it is SFENCE).
+    #[inline(always)]
+    pub fn fence(self) {
+        if self == Fence::Sfence {
+            sfence();
+        }
+    }
+
+    /// True when the fence is no instruction (CLFLUSH).
+    #[inline(always)]
+    pub fn is_noop(self) -> bool {
+        self == Fence::None
+    }
+}
+
 /// Orders earlier flushes and non-temporal stores before later stores.
 #[inline]
 pub fn sfence() {
     // SAFETY: SFENCE is part of SSE, which every x86-64 CPU has.
     unsafe { _mm_sfence() }
 }
-
-/// The drain after CLFLUSH: nothing, as CLFLUSH is ordered with stores already.
-pub fn fence_none() {}
 
 #[cfg(test)]
 mod tests {
