@@ -237,7 +237,7 @@ pub fn get() -> &'static Dispatch {
         let cpu = CpuFeatures::detect();
         let auto_flush = crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT) == 1;
         let d = decide(&cpu, crate::config::get(), auto_flush);
-        crate::log::pmem_log!(Info, "cpu: {cpu:?}, auto flush: {auto_flush}");
+        crate::log::pmem_log!(Info, "cpu: {cpu}, auto flush: {auto_flush}");
         crate::log::pmem_log!(Notice, "{}", d.description());
         d
     })
@@ -251,10 +251,8 @@ mod tests {
 
     fn cpu(clwb: bool, clflushopt: bool) -> CpuFeatures {
         CpuFeatures {
-            clflush: true,
             clflushopt,
             clwb,
-            sse2: true,
             ..Default::default()
         }
     }
