@@ -121,6 +121,7 @@ macro_rules! vector_kernels {
         use $crate::arch::x86_64::flush::WriteBack;
         use $crate::arch::x86_64::kernels::Edges;
         use $crate::arch::x86_64::kernels::{block_end, block_start};
+        use $crate::arch::x86_64::small::{stream_copy_bwd, stream_copy_fwd};
 
         const VEC: usize = $vec;
         /// Vectors in a temporal block (see `copy_fwd`).
@@ -588,11 +589,9 @@ macro_rules! vector_kernels {
             flush: WriteBack,
             edges: Edges,
         ) {
-            use $crate::arch::x86_64::small::{stream_copy_bwd, stream_copy_fwd};
             let backward = must_copy_backward(dst, src, len);
-            // SAFETY: head + body + tail == len. Ascending order is overlap-safe for dst <= src
-            // and descending for dst > src: each piece is loaded before it is stored, and a
-            // later piece's source was not overwritten by an earlier piece's stores.
+            // SAFETY: every path copies [0, len) once, in an order safe for the overlap (see
+            // the helpers); the helpers are inlined, so they run with the target feature.
             unsafe {
                 if (dst as usize | len) % LINE == 0 && len <= PREFETCH_MIN && !backward {
                     // A few whole lines at a line boundary (line-sized records): straight
@@ -603,23 +602,7 @@ macro_rules! vector_kernels {
                 }
                 let cached_edges = edges == Edges::Cached;
                 if cached_edges && !backward {
-                    // Edges through the cache (NODRAIN), forwards: no MOVNTI width limits,
-                    // so no edge grows, and the steps are PMDK's. The general path below,
-                    // taking the same steps, ran misaligned 256-byte copies at 0.86-0.96x
-                    // PMDK, this one (with the inline write-back) at 0.96-1.05x: a matter
-                    // of branches and code layout, measured, not understood.
-                    let (head, body, tail) = split_at_lines(dst, len);
-                    if head != 0 {
-                        copy_upto_8vec(dst, src, head);
-                        flush.write_back(dst, head);
-                    }
-                    let (d, s) = (dst.add(head), src.add(head));
-                    stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
-                    if tail != 0 {
-                        copy_upto_8vec(d.add(body), s.add(body), tail);
-                        flush.write_back(d.add(body), tail);
-                    }
-                    return;
+                    return nt_cached_edges_fwd::<PREFETCH_MAX>(dst, src, len, flush);
                 }
                 // Edges through the cache (backward here) split at the lines, as forwards.
                 let split = if cached_edges {
@@ -627,7 +610,7 @@ macro_rules! vector_kernels {
                 } else {
                     split_edges(dst, len)
                 };
-                let Some((head, body, tail)) = split else {
+                let Some(parts) = split else {
                     // Streamed, within a line or two (at most 70 bytes): all of it is an edge.
                     if backward {
                         stream_copy_bwd(dst, src, len, flush);
@@ -636,48 +619,131 @@ macro_rules! vector_kernels {
                     }
                     return;
                 };
-                // Edges written through the cache: all of them for `Edges::Cached`, and any
-                // whose lines hold source bytes, as those are in the cache by the time they
-                // are written (this call loaded them) and streaming into a cached line is the
-                // slow case. At most 67 bytes, so one all-loads-first copy, overlap-safe.
-                let (lo, hi) = (src as usize, (src as usize).saturating_add(len));
-                // Written out four times below: as one closure (an `edge` helper) the compiler
-                // kept it out of line, which cost misaligned 4 KiB copies 3-8%.
-                let through_cache = |at: *mut u8, n: usize| {
-                    let first_line = at as usize & !(LINE - 1);
-                    let lines_end = (at as usize + n).next_multiple_of(LINE);
-                    n != 0 && (cached_edges || lo < lines_end && hi > first_line)
-                };
+                if backward {
+                    nt_split_bwd(dst, src, len, parts, flush, cached_edges);
+                } else {
+                    nt_split_fwd::<PREFETCH_MAX>(dst, src, len, parts, flush, cached_edges);
+                }
+            }
+        }
+
+        /// `memmove_nt` forwards with `Edges::Cached` (NODRAIN): no MOVNTI width limits, so no
+        /// edge grows, and the steps are PMDK's. The general path, taking the same steps, ran
+        /// misaligned 256-byte copies at 0.86-0.96x PMDK, this one (with the inline write-back)
+        /// at 0.96-1.05x: a matter of branches and code layout, measured, not understood.
+        ///
+        /// # Safety
+        /// As `memmove_nt`, for dst <= src or apart.
+        #[inline(always)]
+        unsafe fn nt_cached_edges_fwd<const PREFETCH_MAX: usize>(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            flush: WriteBack,
+        ) {
+            let (head, body, tail) = split_at_lines(dst, len);
+            // SAFETY: head + body + tail == len, copied ascending, each piece loaded before
+            // it is stored; the body is line-aligned for the streams.
+            unsafe {
+                if head != 0 {
+                    copy_upto_8vec(dst, src, head);
+                    flush.write_back(dst, head);
+                }
+                let (d, s) = (dst.add(head), src.add(head));
+                stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
+                if tail != 0 {
+                    copy_upto_8vec(d.add(body), s.add(body), tail);
+                    flush.write_back(d.add(body), tail);
+                }
+            }
+        }
+
+        /// Whether a split move's edge [at, at+n) is written through the cache: all of them for
+        /// `Edges::Cached`, and any whose lines hold source bytes (the source is [lo, hi)), as
+        /// those are in the cache by the time they are written (this call loaded them) and
+        /// streaming into a cached line is the slow case. An edge is at most 67 bytes: one
+        /// all-loads-first copy.
+        #[inline(always)]
+        fn edge_through_cache(
+            at: *const u8,
+            n: usize,
+            (lo, hi): (usize, usize),
+            cached_edges: bool,
+        ) -> bool {
+            let first_line = at as usize & !(LINE - 1);
+            let lines_end = (at as usize + n).next_multiple_of(LINE);
+            n != 0 && (cached_edges || lo < lines_end && hi > first_line)
+        }
+
+        // The two edges are written out in each direction below: as one `edge` helper the
+        // compiler kept them out of line, which cost misaligned 4 KiB copies 3-8%.
+
+        /// `memmove_nt` split into (head, body, tail), ascending (overlap-safe for dst <= src):
+        /// each piece is loaded before it is stored, and a later piece's source is not
+        /// overwritten by an earlier piece's stores.
+        ///
+        /// # Safety
+        /// As `memmove_nt`; head + body + tail == len, the body whole destination lines.
+        #[inline(always)]
+        unsafe fn nt_split_fwd<const PREFETCH_MAX: usize>(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            (head, body, tail): (usize, usize, usize),
+            flush: WriteBack,
+            cached_edges: bool,
+        ) {
+            let src_range = (src as usize, (src as usize).saturating_add(len));
+            // SAFETY: the pieces partition [0, len) of the caller's ranges.
+            unsafe {
                 let (d, s) = (dst.add(head), src.add(head));
                 let (dt, st) = (d.add(body), s.add(body));
-                if backward {
-                    if through_cache(dt, tail) {
-                        copy_upto_8vec(dt, st, tail);
-                        flush.write_back(dt, tail);
-                    } else {
-                        stream_copy_bwd(dt, st, tail, flush);
-                    }
-                    stream_lines_bwd(d, s, body);
-                    if through_cache(dst, head) {
-                        copy_upto_8vec(dst, src, head);
-                        flush.write_back(dst, head);
-                    } else {
-                        stream_copy_bwd(dst, src, head, flush);
-                    }
+                if edge_through_cache(dst, head, src_range, cached_edges) {
+                    copy_upto_8vec(dst, src, head);
+                    flush.write_back(dst, head);
                 } else {
-                    if through_cache(dst, head) {
-                        copy_upto_8vec(dst, src, head);
-                        flush.write_back(dst, head);
-                    } else {
-                        stream_copy_fwd(dst, src, head, flush);
-                    }
-                    stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
-                    if through_cache(dt, tail) {
-                        copy_upto_8vec(dt, st, tail);
-                        flush.write_back(dt, tail);
-                    } else {
-                        stream_copy_fwd(dt, st, tail, flush);
-                    }
+                    stream_copy_fwd(dst, src, head, flush);
+                }
+                stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
+                if edge_through_cache(dt, tail, src_range, cached_edges) {
+                    copy_upto_8vec(dt, st, tail);
+                    flush.write_back(dt, tail);
+                } else {
+                    stream_copy_fwd(dt, st, tail, flush);
+                }
+            }
+        }
+
+        /// `nt_split_fwd` descending (overlap-safe for dst > src).
+        ///
+        /// # Safety
+        /// As `nt_split_fwd`.
+        #[inline(always)]
+        unsafe fn nt_split_bwd(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            (head, body, tail): (usize, usize, usize),
+            flush: WriteBack,
+            cached_edges: bool,
+        ) {
+            let src_range = (src as usize, (src as usize).saturating_add(len));
+            // SAFETY: as in nt_split_fwd, mirrored.
+            unsafe {
+                let (d, s) = (dst.add(head), src.add(head));
+                let (dt, st) = (d.add(body), s.add(body));
+                if edge_through_cache(dt, tail, src_range, cached_edges) {
+                    copy_upto_8vec(dt, st, tail);
+                    flush.write_back(dt, tail);
+                } else {
+                    stream_copy_bwd(dt, st, tail, flush);
+                }
+                stream_lines_bwd(d, s, body);
+                if edge_through_cache(dst, head, src_range, cached_edges) {
+                    copy_upto_8vec(dst, src, head);
+                    flush.write_back(dst, head);
+                } else {
+                    stream_copy_bwd(dst, src, head, flush);
                 }
             }
         }
