@@ -178,13 +178,12 @@ fn edges_for(d: &Dispatch, flags: u32) -> Edges {
     }
 }
 
-/// Fence after non-temporal stores, then the drain the flags ask for.
+/// Fence after non-temporal stores, then the drain the flags ask for: one SFENCE at most.
 #[inline(always)]
 fn finish(d: &Dispatch, movnt: bool, flags: u32) {
     if flags & PMEM_F_MEM_NODRAIN == 0 {
-        d.drain.fence();
-        if movnt && d.drain.is_noop() {
-            // CLFLUSH's drain does nothing, but streaming stores still need their SFENCE.
+        // The drain's fence; CLFLUSH's drain is none, but streaming stores still need it.
+        if movnt || !d.drain.is_noop() {
             sfence();
         }
     } else if movnt && (d.drain.is_noop() || d.wc_workaround) {
