@@ -49,8 +49,7 @@ fn page_size() -> usize {
 
 /// msync over the pages covering [addr, addr+len).
 // Inlined up to pmem_msync: with the kernel's return-stack clearing on syscall exit, every
-// frame between the caller and msync costs a mispredicted return (one more made pmem_msync
-// 2-3% slower than PMDK's).
+// frame between the caller and msync costs a mispredicted return (docs/performance.md).
 #[inline(always)]
 fn msync_pages(addr: usize, len: usize, flags: libc::c_int) -> Result<(), Error> {
     if valgrind::active() {

@@ -17,9 +17,8 @@ fn lines(addr: *const u8, len: usize) -> impl Iterator<Item = usize> {
 }
 
 /// The write-back instruction (of pmem_flush, pmem_deep_flush and the copy kernels), as a
-/// value switched on inline. Through a function pointer, the call per partial-line edge cost
-/// misaligned 256-byte `NODRAIN` copies 10-15% against PMDK, whose kernels are compiled once
-/// per instruction.
+/// value switched on inline: through a function pointer, the call per partial-line edge
+/// slowed short copies (docs/performance.md); PMDK compiles its kernels once per instruction.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum WriteBack {
     Clwb,
