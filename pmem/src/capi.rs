@@ -3,20 +3,21 @@
 
 use std::fmt;
 
-use libc::{c_char, c_uint};
+pub use crate::log::set_threshold;
+pub use crate::logger::{threshold, CLogFunction, Level, Threshold};
 
-pub use crate::log::{set_threshold, threshold, Level, Threshold};
+// Each call that can reach syslog first installs the fork handlers (`init`), in case the
+// constructor never ran: the syslog lock is one of the locks they guard.
 
-/// The C type of a logging function.
-pub type CLogFunction =
-    unsafe extern "C" fn(c_uint, *const c_char, c_uint, *const c_char, *const c_char);
+/// Sends one message to the log's outlets (the function and the `PMEM_LOG_LEVEL` sink), as
+/// `pmem_log!` does inside the crate.
+pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
+    crate::init::install_fork_handlers();
+    crate::logger::log(level, file, line, func, args)
+}
 
 /// Installs a C logging function (None: the default one), as pmem_log_set_function(3).
 pub fn set_c_log_function(function: Option<CLogFunction>) {
-    crate::log::set_c_function(function)
-}
-
-/// Sends one message to the log's outlets (the function and the `PMEM_LOG_LEVEL` sink).
-pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
-    crate::log::log(level, file, line, func, args)
+    crate::init::install_fork_handlers();
+    crate::logger::set_c_function(function)
 }

@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 use crate::strategy::CpuClass;
 
 /// Every knob the environment can turn, as parsed values (`None`: unset or unparsable).
+/// `PMEM_NO_GENERIC_MEMCPY` and `PMEM_MOVDIR64B` turn nothing here (no generic copy, no
+/// MOVDIR64B), so they are not read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Config {
     /// PMEM_NO_CLWB=1.
@@ -27,9 +29,6 @@ pub struct Config {
     pub avx: Option<bool>,
     /// PMEM_AVX512F=0 forbids AVX-512 kernels.
     pub avx512f: Option<bool>,
-    /// PMEM_NO_GENERIC_MEMCPY=1: accepted for compatibility (PMDK uses it to pick its
-    /// arch-specific copy over the generic one, which is what we always do on x86-64).
-    pub no_generic_memcpy: bool,
     /// PMEM_CPU_CLASS: follow this CPU class's strategy instead of the detected one's.
     pub cpu_class: Option<CpuClass>,
     /// PMEM_WC_WORKAROUND: whether WC (non-temporal) stores need a trailing fence on their own.
@@ -124,7 +123,6 @@ impl Config {
                 .and_then(parse_size),
             avx: flag(c"PMEM_AVX"),
             avx512f: flag(c"PMEM_AVX512F"),
-            no_generic_memcpy: flag(c"PMEM_NO_GENERIC_MEMCPY") == Some(true),
             cpu_class: read_var(c"PMEM_CPU_CLASS", false)
                 .as_deref()
                 .and_then(CpuClass::from_name),

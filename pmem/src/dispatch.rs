@@ -1,25 +1,41 @@
 //! The dispatch table: which flush instruction, fence and copy kernels this process uses.
 //!
-//! Resolved once, by a load-time constructor (`.init_array`), from CPUID, the `PMEM_*`
-//! environment and the platform's persistence domain. A `OnceLock` makes any earlier caller
-//! (a program's `.preinit_array`, a static link that dropped the constructor) resolve it on
-//! first use instead of crashing, which is what PMDK does there.
+//! Resolved once, by the load-time constructor (`init`), from CPUID, the `PMEM_*` environment
+//! and the platform's persistence domain. A `OnceLock` makes any earlier caller (a program's
+//! `.preinit_array`, a static link that dropped the constructor) resolve it on first use
+//! instead of crashing, which is what PMDK does there.
 
 use std::sync::OnceLock;
 
 #[cfg(test)]
 use crate::arch::x86_64::avx2::wide64;
 use crate::arch::x86_64::cpu::CpuFeatures;
-use crate::arch::x86_64::flush::WriteBack;
+use crate::arch::x86_64::flush::{Fence, WriteBack};
 use crate::arch::x86_64::kernels::{Edges, Prefetch};
-use crate::arch::x86_64::{avx2, avx512, flush, sse2};
+use crate::arch::x86_64::{avx2, avx512, sse2};
 use crate::config::Config;
 use crate::inline_str::InlineStr;
-#[cfg(test)]
-#[cfg(test)]
-use crate::memops::generic;
-use crate::memops::MemKernels;
 use crate::strategy::{CpuClass, Strategy};
+
+/// One instruction set's kernels, which `memops` calls. The NT kernels write back the bytes
+/// they store temporally (a range of 1-3 bytes, edges as `Edges` says, and an overlapping
+/// move's edges in lines it loaded) with the given `WriteBack` and end without a fence; the
+/// temporal ones write back everything they wrote; the plain ones write back nothing.
+#[derive(Clone, Copy)]
+pub struct MemKernels {
+    pub name: &'static str,
+    /// The ISA of the ordinary-store (temporal and plain) kernels (`name` unless a
+    /// strategy narrows them).
+    pub cached_name: &'static str,
+    /// The source prefetch windows the kernels were instantiated with.
+    pub prefetch: Prefetch,
+    pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
+    pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
+    pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
+    pub memset_temporal: unsafe fn(*mut u8, u8, usize, WriteBack),
+    pub memmove_plain: unsafe fn(*mut u8, *const u8, usize),
+    pub memset_plain: unsafe fn(*mut u8, u8, usize),
+}
 
 pub struct Dispatch {
     /// The CPU class whose strategy this process follows (`PMEM_CPU_CLASS` overrides it).
@@ -28,10 +44,8 @@ pub struct Dispatch {
     pub write_back: WriteBack,
     /// Write-back of pmem_deep_flush: always the real instruction.
     pub deep_write_back: WriteBack,
-    /// pmem_drain.
-    pub drain: fn(),
-    /// True for CLFLUSH, whose drain needs no fence (streaming stores still do).
-    pub drain_is_noop: bool,
+    /// pmem_drain's fence: none for CLFLUSH (streaming stores still need one).
+    pub drain: Fence,
     pub kernels: MemKernels,
     pub movnt_threshold: usize,
     /// Stream persisted copies of any size (no hint, drained, destination lines not cached):
@@ -129,17 +143,6 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
             "avx512-shape-on-avx2",
             Prefetch::Window
         )),
-        "generic" => Some(MemKernels {
-            name: "generic",
-            cached_name: "generic",
-            prefetch: Prefetch::Off,
-            memmove_nt: generic::memmove_nt,
-            memset_nt: generic::memset_nt,
-            memmove_temporal: generic::memmove_temporal,
-            memset_temporal: generic::memset_temporal,
-            memmove_plain: generic::copy,
-            memset_plain: generic::fill,
-        }),
         _ => None,
     }
 }
@@ -148,12 +151,12 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
 /// environment asks and whether the platform flushes caches on power loss (eADR,
 /// `auto_flush`).
 pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
-    let (instr, drain, drain_is_noop): (_, fn(), _) = if cpu.clwb && !cfg.no_clwb {
-        (WriteBack::Clwb, flush::sfence, false)
+    let (instr, drain) = if cpu.clwb && !cfg.no_clwb {
+        (WriteBack::Clwb, Fence::Sfence)
     } else if cpu.clflushopt && !cfg.no_clflushopt {
-        (WriteBack::Clflushopt, flush::sfence, false)
+        (WriteBack::Clflushopt, Fence::Sfence)
     } else {
-        (WriteBack::Clflush, flush::fence_none, true)
+        (WriteBack::Clflush, Fence::None)
     };
 
     // PMEM_NO_FLUSH=1 skips flushes, =0 forces them even on eADR platforms.
@@ -178,7 +181,6 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         write_back,
         deep_write_back: instr,
         drain,
-        drain_is_noop,
         kernels,
         movnt_threshold,
         stream_small_persists,
@@ -206,7 +208,7 @@ impl Dispatch {
             self.class.name(),
             self.write_back.name(),
             self.deep_write_back.name(),
-            if self.drain_is_noop { "none" } else { "sfence" },
+            self.drain.name(),
             flag(!cached.is_empty(), " cached"),
             self.movnt_threshold,
             flag(self.stream_small_persists, ", small persists streamed"),
@@ -235,23 +237,11 @@ pub fn get() -> &'static Dispatch {
         let cpu = CpuFeatures::detect();
         let auto_flush = crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT) == 1;
         let d = decide(&cpu, crate::config::get(), auto_flush);
-        crate::log::pmem_log!(Info, "cpu: {cpu:?}, auto flush: {auto_flush}");
-        crate::log::pmem_log!(Notice, "{}", d.description());
+        crate::logger::pmem_log!(Info, "cpu: {cpu}, auto flush: {auto_flush}");
+        crate::logger::pmem_log!(Notice, "{}", d.description());
         d
     })
 }
-
-/// Load-time initialisation: environment, then the table.
-extern "C" fn libpmem_init() {
-    crate::forksafe::install();
-    crate::valgrind::init();
-    crate::config::get();
-    get();
-}
-
-#[used]
-#[link_section = ".init_array"]
-static LIBPMEM_INIT: extern "C" fn() = libpmem_init;
 
 #[cfg(test)]
 mod tests {
@@ -261,10 +251,8 @@ mod tests {
 
     fn cpu(clwb: bool, clflushopt: bool) -> CpuFeatures {
         CpuFeatures {
-            clflush: true,
             clflushopt,
             clwb,
-            sse2: true,
             ..Default::default()
         }
     }
@@ -294,14 +282,14 @@ mod tests {
     fn flush_instruction_preference() {
         let cfg = Config::default();
         let d = decide(&cpu(true, true), &cfg, false);
-        assert_eq!((d.write_back, d.drain_is_noop), (WriteBack::Clwb, false));
+        assert_eq!((d.write_back, d.drain), (WriteBack::Clwb, Fence::Sfence));
         let d = decide(&cpu(false, true), &cfg, false);
         assert_eq!(
-            (d.write_back, d.drain_is_noop),
-            (WriteBack::Clflushopt, false)
+            (d.write_back, d.drain),
+            (WriteBack::Clflushopt, Fence::Sfence)
         );
         let d = decide(&cpu(false, false), &cfg, false);
-        assert_eq!((d.write_back, d.drain_is_noop), (WriteBack::Clflush, true));
+        assert_eq!((d.write_back, d.drain), (WriteBack::Clflush, Fence::None));
     }
 
     #[test]

@@ -83,7 +83,7 @@ fn child_report() {
         d.class.name(),
         d.write_back.name(),
         d.deep_write_back.name(),
-        d.drain_is_noop,
+        d.drain.is_noop(),
         d.kernels.name,
         d.kernels.cached_name,
         d.no_movnt,

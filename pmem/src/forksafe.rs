@@ -1,15 +1,13 @@
-//! Locks that survive `fork()`.
+//! A lock that can survive `fork()`.
 //!
-//! A child forked while another thread held one of our locks (or was inside glibc's `syslog`,
-//! which has no fork handler) would deadlock on its first pmem call. `pthread_atfork` handlers
-//! take every library lock before the fork, release them in the parent, and re-initialise them
-//! in the child (a pthread lock can't be unlocked by the child's new thread id), so no fork
-//! ever happens in the middle of our critical sections. std's locks can't be treated this way,
-//! hence these thin pthread wrappers.
+//! A child forked while another thread held one of our locks would deadlock on its first pmem
+//! call. The library's `pthread_atfork` handlers (`init`) take every library lock before the
+//! fork, release them in the parent, and re-initialise them in the child (a pthread lock can't
+//! be unlocked by the child's new thread id). std's locks can't be treated this way, hence this
+//! thin pthread wrapper.
 
 use std::cell::UnsafeCell;
 use std::ops::{Deref, DerefMut};
-use std::sync::Once;
 
 /// A reader-writer lock over `pthread_rwlock_t`.
 pub struct RwLock<T> {
@@ -47,9 +45,25 @@ impl<T> RwLock<T> {
         unsafe { libc::pthread_rwlock_unlock(self.lock.get()) };
     }
 
-    /// In a fork child only: forget the lock state inherited from the parent.
-    fn reinit(&self) {
-        // SAFETY: the child has a single thread, so nobody else can use the lock now.
+    /// The fork `prepare` handler's step: takes the lock for writing and keeps it.
+    pub fn hold_for_fork(&self) {
+        std::mem::forget(self.write());
+    }
+
+    /// The fork `parent` handler's step: releases what `hold_for_fork` took.
+    ///
+    /// # Safety
+    /// This thread holds the lock through `hold_for_fork`.
+    pub unsafe fn release_after_fork(&self) {
+        self.unlock();
+    }
+
+    /// The fork `child` handler's step: forgets the lock state inherited from the parent.
+    ///
+    /// # Safety
+    /// Only in a fork child, which has a single thread, so nobody else can use the lock now.
+    pub unsafe fn reset_in_child(&self) {
+        // SAFETY: the caller guarantees that no other thread exists.
         unsafe { self.lock.get().write(libc::PTHREAD_RWLOCK_INITIALIZER) };
     }
 }
@@ -90,32 +104,4 @@ impl<T> Drop for WriteGuard<'_, T> {
     fn drop(&mut self) {
         self.0.unlock()
     }
-}
-
-/// Serialises our calls into glibc's syslog, so that a fork never interrupts one.
-pub static SYSLOG_LOCK: RwLock<()> = RwLock::new(());
-
-extern "C" fn prepare() {
-    // Always in the same order as the library takes them: registry, then syslog.
-    std::mem::forget(crate::registry::lock().write());
-    std::mem::forget(SYSLOG_LOCK.write());
-}
-
-extern "C" fn parent() {
-    SYSLOG_LOCK.unlock();
-    crate::registry::lock().unlock();
-}
-
-extern "C" fn child() {
-    SYSLOG_LOCK.reinit();
-    crate::registry::lock().reinit();
-}
-
-/// Registers the fork handlers once (from the constructor, or the first call that locks).
-pub fn install() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: the handlers are plain extern "C" functions that live as long as the library.
-        unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
-    });
 }

@@ -299,151 +299,33 @@ fn set_len(fd: &OwnedFd, len: u64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Maps and registers; see the module comment.
+/// Maps and registers; see the module comment. Each step below is one of the call's stages,
+/// in PMDK's order.
 pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<Mapping, Error> {
-    let ftype = file_type(path)?;
-    if flags & !FILE_ALL_FLAGS != 0 {
-        return Err(Error::new(
-            libc::EINVAL,
-            format!("invalid flag specified {flags:x}"),
-        ));
-    }
-    let mut flags = flags;
-    let mut len = len;
-    if let FileType::DevDax { major, minor } = ftype {
-        if flags & !(PMEM_FILE_CREATE | PMEM_FILE_SPARSE) != 0 {
-            return Err(Error::new(
-                libc::EINVAL,
-                format!("flag unsupported for Device DAX {flags:x}"),
-            ));
-        }
-        let size = sysfs::device_dax_size(sysfs::SYSFS_ROOT, major, minor)
-            .ok_or_else(|| Error::new(libc::EINVAL, "unable to read Device DAX size"))?;
-        if len != 0 && len as u64 != size {
-            return Err(Error::new(
-                libc::EINVAL,
-                format!(
-                    "Device DAX length must be either 0 or the exact size of the device: {size}"
-                ),
-            ));
-        }
-        flags = 0;
-        len = 0;
-    }
-    let create = flags & PMEM_FILE_CREATE != 0;
-    if create && len > i64::MAX as usize {
-        return Err(Error::new(
-            libc::EINVAL,
-            format!("invalid file length {len}"),
-        ));
-    }
-    if len != 0 && !create {
-        return Err(Error::new(
-            libc::EINVAL,
-            "non-zero 'len' not allowed without PMEM_FILE_CREATE",
-        ));
-    }
-    if len == 0 && create {
-        return Err(Error::new(
-            libc::EINVAL,
-            "zero 'len' not allowed with PMEM_FILE_CREATE",
-        ));
-    }
-    if flags & PMEM_FILE_TMPFILE != 0 && !create {
-        return Err(Error::new(
-            libc::EINVAL,
-            "PMEM_FILE_TMPFILE not allowed without PMEM_FILE_CREATE",
-        ));
-    }
-
-    let excl = flags & PMEM_FILE_EXCL != 0;
-    let opened = if flags & PMEM_FILE_TMPFILE != 0 {
-        open_tmpfile(path, excl)?
-    } else if create {
-        open_create(path, excl, mode)?
-    } else {
-        open_existing(path)?
-    };
+    let req = validate(path, len, flags)?;
+    let opened = open(path, &req, mode)?;
     let mut restore = Restore {
         opened: &opened,
         resized: false,
         armed: true,
     };
-
-    let mut shrink_to = None;
-    let mut try_map_sync = true;
-    if create {
-        let want = len as u64;
-        if want > opened.orig_size {
-            restore.resized = true;
-        }
-        if flags & PMEM_FILE_SPARSE == 0 {
-            // Extends the file too; on failure the restore guard cuts it back.
-            allocate(&opened.fd, want)?;
-        } else if want > opened.orig_size {
-            set_len(&opened.fd, want)?;
-        }
-        if want < opened.orig_size {
-            // Shrinking destroys data: do it only once everything else has worked.
-            shrink_to = Some(want);
-        }
-    } else {
-        let (size, dax) = size_and_dax(&opened.fd)?;
-        if ftype == FileType::Normal && dax == Some(false) {
-            try_map_sync = false;
-        }
-        len = match ftype {
-            FileType::DevDax { major, minor } => {
-                sysfs::device_dax_size(sysfs::SYSFS_ROOT, major, minor).unwrap_or(0) as usize
-            }
-            FileType::Normal => size as usize,
-        };
-        if len == 0 {
-            return Err(Error::new(
-                libc::EINVAL,
-                format!("{}: cannot map a file of length 0", show(path)),
-            ));
-        }
-    }
-
-    // PMDK's rule (1 GiB from 2 GiB on, else 2 MiB), raised to a device DAX's own alignment:
-    // the kernel refuses a device DAX mapping that isn't aligned to it (PMDK fails there).
-    let by_len = if len >= 2 * GIB { GIB } else { MIB2 };
-    let align = match ftype {
-        FileType::DevDax { major, minor } => {
-            let device = sysfs::device_dax_alignment(sysfs::SYSFS_ROOT, major, minor).unwrap_or(0);
-            by_len.max(usize::try_from(device).unwrap_or(0))
-        }
-        FileType::Normal => by_len,
-    };
-    crate::log::pmem_log!(
+    let sized = size_file(path, &req, &mut restore)?;
+    let len = sized.len;
+    let align = alignment(req.ftype, len);
+    crate::logger::pmem_log!(
         Debug,
         "{}: mapping len {} align {:#x}, trying MAP_SYNC: {}",
         show(path),
         len,
         align,
-        try_map_sync
+        sized.try_map_sync
     );
-    let (addr, map_sync) = map_aligned(&opened.fd, len, align, try_map_sync)
+    let (addr, map_sync) = map_aligned(&opened.fd, len, align, sized.try_map_sync)
         .map_err(|e| Error::os(e, format_args!("mmap {}", show(path))))?;
-
-    let kind = match ftype {
-        FileType::DevDax { major, minor } => Some(Kind::DevDax { major, minor }),
-        FileType::Normal if map_sync => Some(Kind::MapSync),
-        FileType::Normal => None,
-    };
-    if let Some(kind) = kind {
-        let mut ranges = registry::write();
-        ranges.insert(
-            addr as usize,
-            addr as usize + round_up(len, page_size()),
-            kind,
-        );
-        registry::publish_count(&ranges);
-    }
+    let kind = register(req.ftype, map_sync, addr, len);
     crate::valgrind::register_mapping(opened.fd.as_raw_fd(), addr, len);
 
-    if let Some(size) = shrink_to {
+    if let Some(size) = sized.shrink_to {
         if let Err(e) = set_len(&opened.fd, size) {
             let _ = unmap(addr, len);
             return Err(e);
@@ -454,7 +336,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
 
     // Not pmem_is_pmem here: asking it would read PMEM_IS_PMEM_FORCE, which PMDK reads at
     // the first pmem_is_pmem call and in pmem_map_file only when is_pmemp is given.
-    crate::log::pmem_log!(
+    crate::logger::pmem_log!(
         Notice,
         "mapped {} at {:p} len {} map_sync {} registered as pmem {}",
         show(path),
@@ -464,6 +346,188 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         kind.is_some()
     );
     Ok(Mapping { addr, len })
+}
+
+/// A call's arguments once checked: device DAX is mapped whole, so its flags and length are 0.
+struct Request {
+    ftype: FileType,
+    flags: c_int,
+    len: usize,
+}
+
+impl Request {
+    fn create(&self) -> bool {
+        self.flags & PMEM_FILE_CREATE != 0
+    }
+}
+
+/// Checks the arguments in PMDK's order: the path's type, the flags, then the length.
+fn validate(path: &CStr, len: usize, flags: c_int) -> Result<Request, Error> {
+    let ftype = file_type(path)?;
+    if flags & !FILE_ALL_FLAGS != 0 {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("invalid flag specified {flags:x}"),
+        ));
+    }
+    let req = match ftype {
+        FileType::DevDax { major, minor } => {
+            validate_device_dax(major, minor, len, flags)?;
+            Request {
+                ftype,
+                flags: 0,
+                len: 0,
+            }
+        }
+        FileType::Normal => Request { ftype, flags, len },
+    };
+    validate_len(&req)?;
+    Ok(req)
+}
+
+/// Device DAX takes no flag but CREATE and SPARSE, and no length but 0 or its own size.
+fn validate_device_dax(major: u32, minor: u32, len: usize, flags: c_int) -> Result<(), Error> {
+    if flags & !(PMEM_FILE_CREATE | PMEM_FILE_SPARSE) != 0 {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("flag unsupported for Device DAX {flags:x}"),
+        ));
+    }
+    let size = sysfs::device_dax_size(sysfs::SYSFS_ROOT, major, minor)
+        .ok_or_else(|| Error::new(libc::EINVAL, "unable to read Device DAX size"))?;
+    if len != 0 && len as u64 != size {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("Device DAX length must be either 0 or the exact size of the device: {size}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A length goes with PMEM_FILE_CREATE, and PMEM_FILE_TMPFILE too.
+fn validate_len(req: &Request) -> Result<(), Error> {
+    let (len, create) = (req.len, req.create());
+    if create && len > i64::MAX as usize {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("invalid file length {len}"),
+        ));
+    }
+    let problem = if len != 0 && !create {
+        "non-zero 'len' not allowed without PMEM_FILE_CREATE"
+    } else if len == 0 && create {
+        "zero 'len' not allowed with PMEM_FILE_CREATE"
+    } else if req.flags & PMEM_FILE_TMPFILE != 0 && !create {
+        "PMEM_FILE_TMPFILE not allowed without PMEM_FILE_CREATE"
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(libc::EINVAL, problem))
+}
+
+/// Opens (or creates, or makes unnamed in the directory `path`) the file.
+fn open(path: &CStr, req: &Request, mode: mode_t) -> Result<Opened, Error> {
+    let excl = req.flags & PMEM_FILE_EXCL != 0;
+    if req.flags & PMEM_FILE_TMPFILE != 0 {
+        open_tmpfile(path, excl)
+    } else if req.create() {
+        open_create(path, excl, mode)
+    } else {
+        open_existing(path)
+    }
+}
+
+/// How long the mapping is, and what sizing the file left to do.
+struct Sized {
+    len: usize,
+    /// The size to cut an existing file down to once the mapping succeeded.
+    shrink_to: Option<u64>,
+    /// False for a file the kernel says is not DAX, which can't have MAP_SYNC.
+    try_map_sync: bool,
+}
+
+/// Gives a created file its length, or reads an existing one's.
+fn size_file(path: &CStr, req: &Request, restore: &mut Restore) -> Result<Sized, Error> {
+    if req.create() {
+        size_for_create(req, restore)
+    } else {
+        size_of_existing(path, req.ftype, restore.opened)
+    }
+}
+
+/// PMEM_FILE_CREATE: allocates the length (or only sets it, SPARSE); a shorter length is
+/// left for later, as shrinking destroys data.
+fn size_for_create(req: &Request, restore: &mut Restore) -> Result<Sized, Error> {
+    let opened = restore.opened;
+    let want = req.len as u64;
+    if want > opened.orig_size {
+        restore.resized = true;
+    }
+    if req.flags & PMEM_FILE_SPARSE == 0 {
+        // Extends the file too; on failure the restore guard cuts it back.
+        allocate(&opened.fd, want)?;
+    } else if want > opened.orig_size {
+        set_len(&opened.fd, want)?;
+    }
+    Ok(Sized {
+        len: req.len,
+        shrink_to: (want < opened.orig_size).then_some(want),
+        try_map_sync: true,
+    })
+}
+
+/// Without PMEM_FILE_CREATE the whole file (or device) is mapped.
+fn size_of_existing(path: &CStr, ftype: FileType, opened: &Opened) -> Result<Sized, Error> {
+    let (size, dax) = size_and_dax(&opened.fd)?;
+    let len = match ftype {
+        FileType::DevDax { major, minor } => {
+            sysfs::device_dax_size(sysfs::SYSFS_ROOT, major, minor).unwrap_or(0) as usize
+        }
+        FileType::Normal => size as usize,
+    };
+    if len == 0 {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("{}: cannot map a file of length 0", show(path)),
+        ));
+    }
+    Ok(Sized {
+        len,
+        shrink_to: None,
+        try_map_sync: !(ftype == FileType::Normal && dax == Some(false)),
+    })
+}
+
+/// PMDK's rule (1 GiB from 2 GiB on, else 2 MiB), raised to a device DAX's own alignment:
+/// the kernel refuses a device DAX mapping that isn't aligned to it (PMDK fails there).
+fn alignment(ftype: FileType, len: usize) -> usize {
+    let by_len = if len >= 2 * GIB { GIB } else { MIB2 };
+    match ftype {
+        FileType::DevDax { major, minor } => {
+            let device = sysfs::device_dax_alignment(sysfs::SYSFS_ROOT, major, minor).unwrap_or(0);
+            by_len.max(usize::try_from(device).unwrap_or(0))
+        }
+        FileType::Normal => by_len,
+    }
+}
+
+/// Registers a new mapping that is persistent memory (device DAX, or MAP_SYNC granted);
+/// returns how, or None.
+fn register(ftype: FileType, map_sync: bool, addr: *mut u8, len: usize) -> Option<Kind> {
+    let kind = match ftype {
+        FileType::DevDax { major, minor } => Kind::DevDax { major, minor },
+        FileType::Normal if map_sync => Kind::MapSync,
+        FileType::Normal => return None,
+    };
+    crate::init::install_fork_handlers();
+    let mut ranges = registry::write();
+    ranges.insert(
+        addr as usize,
+        addr as usize + round_up(len, page_size()),
+        kind,
+    );
+    registry::publish_count(&ranges);
+    Some(kind)
 }
 
 fn round_up(v: usize, to: usize) -> usize {
@@ -476,9 +540,6 @@ static RECENT: AtomicUsize = AtomicUsize::new(0);
 /// Maps `len` bytes of `fd` read-write shared at an `align`-aligned address, with MAP_SYNC if the
 /// kernel grants it (not asked when `try_sync` is false). Returns the address and whether
 /// MAP_SYNC was granted, or an errno.
-///
-/// A PROT_NONE reservation of len + align is made first and the file is mapped over its aligned
-/// part with MAP_FIXED, so no other thread can take the chosen address in between.
 fn map_aligned(
     fd: &OwnedFd,
     len: usize,
@@ -496,6 +557,18 @@ fn map_aligned(
     if let Some(found) = map_at_recent(fd, map_len, align, try_sync) {
         return Ok(found);
     }
+    map_in_reservation(fd, map_len, align, try_sync)
+}
+
+/// `map_aligned` anywhere: a PROT_NONE reservation of len + align is made first and the file is
+/// mapped over its aligned part with MAP_FIXED, so no other thread can take the chosen address
+/// in between; the rest of the reservation is given back. `map_len` is whole pages.
+fn map_in_reservation(
+    fd: &OwnedFd,
+    map_len: usize,
+    align: usize,
+    try_sync: bool,
+) -> Result<(*mut u8, bool), i32> {
     let reserve_len = map_len.checked_add(align).ok_or(libc::ENOMEM)?;
     // SAFETY: an anonymous PROT_NONE reservation touches no existing mapping.
     let reserve = unsafe {
@@ -668,6 +741,7 @@ fn map_at_hint(
 pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     // Hold the registry lock across munmap and deregistration, so a mapping another thread makes
     // at the same address in between cannot lose its registration.
+    crate::init::install_fork_handlers();
     let mut ranges = registry::write();
     // SAFETY: munmap validates its arguments; unmapping memory the caller no longer uses is the
     // caller's decision, as with libc's munmap.
@@ -680,7 +754,7 @@ pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     drop(ranges);
     crate::valgrind::remove_mapping(addr, len);
     RECENT.store(start, Ordering::Relaxed);
-    crate::log::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
+    crate::logger::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
     Ok(())
 }
 

@@ -37,8 +37,8 @@ pub unsafe fn deep_flush(addr: *const u8, len: usize) {
 #[inline]
 pub fn drain() {
     let d = dispatch::get();
-    (d.drain)();
-    if d.drain_is_noop && valgrind::active() {
+    d.drain.fence();
+    if d.drain.is_noop() && valgrind::active() {
         valgrind::on_empty_drain();
     }
 }
@@ -49,8 +49,7 @@ fn page_size() -> usize {
 
 /// msync over the pages covering [addr, addr+len).
 // Inlined up to pmem_msync: with the kernel's return-stack clearing on syscall exit, every
-// frame between the caller and msync costs a mispredicted return (one more made pmem_msync
-// 2-3% slower than PMDK's).
+// frame between the caller and msync costs a mispredicted return (docs/performance.md).
 #[inline(always)]
 fn msync_pages(addr: usize, len: usize, flags: libc::c_int) -> Result<(), Error> {
     if valgrind::active() {
@@ -104,6 +103,7 @@ type DevicesAndOthers = (Vec<(u32, u32)>, Vec<(usize, usize)>);
 /// Splits [addr, addr+len) into device DAX pieces and everything else.
 fn split_by_kind(addr: usize, len: usize) -> DevicesAndOthers {
     let end = addr.saturating_add(len);
+    crate::init::install_fork_handlers();
     let pieces = registry::read().pieces(addr, end);
     let mut devices = Vec::new();
     let mut others = Vec::new();

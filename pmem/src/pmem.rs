@@ -33,7 +33,7 @@ fn force() -> u8 {
 #[inline]
 pub fn is_pmem(addr: *const u8, len: usize) -> bool {
     // The forced answers first, with nothing else on this path: it is a leaf function that
-    // needs no stack frame (2 ns); everything else is one tail call away.
+    // needs no stack frame (docs/performance.md); everything else is one tail call away.
     match FORCE.load(Ordering::Relaxed) {
         FORCE_ALWAYS => len > 0,
         FORCE_NEVER => false,

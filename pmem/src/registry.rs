@@ -129,17 +129,18 @@ static REGISTRY: RwLock<Ranges> = RwLock::new(Ranges::new());
 /// Number of registered ranges, so `pmem_is_pmem` skips the lock when there is none.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
+/// The ranges, for reading. A caller that may run first installs the fork handlers
+/// (`init::install_fork_handlers`).
 pub fn read() -> ReadGuard<'static, Ranges> {
-    crate::forksafe::install();
     REGISTRY.read()
 }
 
+/// The ranges, for changing; as `read`.
 pub fn write() -> WriteGuard<'static, Ranges> {
-    crate::forksafe::install();
     REGISTRY.write()
 }
 
-/// The lock itself, for the fork handlers.
+/// The lock itself, for the fork handlers (`init`).
 pub(crate) fn lock() -> &'static RwLock<Ranges> {
     &REGISTRY
 }
@@ -149,7 +150,8 @@ pub fn publish_count(ranges: &Ranges) {
     COUNT.store(ranges.len(), Ordering::Release);
 }
 
-/// Whether [addr, addr+len) lies wholly in registered ranges.
+/// Whether [addr, addr+len) lies wholly in registered ranges. Locks only once a range was
+/// registered, by `map`, which installed the fork handlers then.
 #[inline]
 pub fn is_pmem(addr: usize, len: usize) -> bool {
     if len == 0 || COUNT.load(Ordering::Acquire) == 0 {

@@ -392,6 +392,16 @@ impl Writer {
     }
 }
 
+/// `persist::drain` under pmemcheck: the dispatched drain, and the fence reported when that
+/// drain is no instruction (`on_empty_drain`).
+fn drain() {
+    let d = dispatch::get();
+    d.drain.fence();
+    if d.drain.is_noop() {
+        on_empty_drain();
+    }
+}
+
 /// A copy or set under pmemcheck, after the empty-call check.
 ///
 /// # Safety
@@ -415,7 +425,7 @@ unsafe fn write(dst: *mut u8, put: Put, len: usize, flags: u32) {
     // SAFETY: forwarded caller contract.
     unsafe { w.write(streams(len, flags), backward) };
     if flags & PMEM_F_MEM_NODRAIN == 0 {
-        crate::persist::drain();
+        drain();
     }
 }
 
@@ -430,7 +440,7 @@ unsafe fn write(dst: *mut u8, put: Put, len: usize, flags: u32) {
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     if len == 0 || std::ptr::eq(dst, src) {
         if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
-            crate::persist::drain();
+            drain();
         }
         return;
     }
@@ -447,7 +457,7 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
     if len == 0 {
         if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
-            crate::persist::drain();
+            drain();
         }
         return;
     }

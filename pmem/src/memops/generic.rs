@@ -1,9 +1,9 @@
 //! Portable copy and set kernels with ordinary (temporal) stores.
 //!
-//! A portable reference kernel set (`dispatch::kernels_by_name("generic")`) the tests run
-//! beside the ISA ones. Stores are 8 bytes wide wherever 8
-//! bytes remain, so an 8-byte-aligned destination with an 8-byte-multiple length is written with
-//! 8-byte stores only (PMDK's atomicity guarantee for such stores).
+//! A portable reference kernel set (`tests::GENERIC`) the tests run beside the ISA ones. Stores
+//! are 8 bytes wide wherever 8 bytes remain, so an 8-byte-aligned destination with an
+//! 8-byte-multiple length is written with 8-byte stores only (PMDK's atomicity guarantee for
+//! such stores).
 
 use std::ptr::{read_unaligned, write_unaligned};
 

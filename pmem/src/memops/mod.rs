@@ -19,33 +19,10 @@
 pub mod generic;
 
 use crate::arch::must_copy_backward;
+use crate::arch::x86_64::flush::{sfence, CACHELINE};
+use crate::arch::x86_64::kernels::Edges;
 use crate::consts::*;
 use crate::dispatch::{self, Dispatch};
-
-pub use crate::arch::x86_64::kernels::Edges;
-
-/// One instruction set's kernels. The NT kernels write back the bytes they store temporally
-/// (a range of 1-3 bytes, edges as `Edges` says, and an overlapping move's edges in lines it
-/// loaded) with the given `WriteBack` and end without a fence; the temporal ones write back
-/// everything they wrote; the plain ones write back nothing.
-#[derive(Clone, Copy)]
-pub struct MemKernels {
-    pub name: &'static str,
-    /// The ISA of the ordinary-store (temporal and plain) kernels (`name` unless a
-    /// strategy narrows them).
-    pub cached_name: &'static str,
-    /// The source prefetch windows the kernels were instantiated with.
-    pub prefetch: crate::arch::x86_64::kernels::Prefetch,
-    pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
-    pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
-    pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
-    pub memset_temporal: unsafe fn(*mut u8, u8, usize, WriteBack),
-    pub memmove_plain: unsafe fn(*mut u8, *const u8, usize),
-    pub memset_plain: unsafe fn(*mut u8, u8, usize),
-}
-
-pub use crate::arch::x86_64::flush::WriteBack;
-use crate::arch::x86_64::flush::CACHELINE;
 
 const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
 const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
@@ -54,22 +31,14 @@ const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
 /// up to `CACHED_MOVE_LEN_MAX` when at least half of its destination lines hold source bytes
 /// and the source lies at most `CACHED_MOVE_SHIFT_MAX` away: each of those lines is then
 /// stored into shortly after the move loaded it, while it is still cached, and streaming into
-/// cached lines is the slow case (Zen 3, persisted moves against PMDK, which streams them):
-/// * the bench's moves by half their length, 256 B-64 KiB: 0.92-1.06x streamed, 1.1-1.5x
-///   through the cache, 64 KiB 1.3-1.7x with its source-free half streamed (`cached_move`);
-/// * 1-4 MiB moved by 64 B-64 KiB: 0.93-1.11x streamed, 1.07-1.84x now (the spread is the
-///   machine's two speed states); 8 MiB 1.05x;
-/// * not beyond: 16 MiB by 64 B ran at 0.78-1.03x (the lines come from memory anyway), and
-///   moves by 512 KiB and more at 0.6-0.8x (their lines are evicted before they are written).
+/// cached lines is the slow case. Longer moves, or moves from further away, find their lines
+/// evicted by the time they write them, and stream (docs/performance.md).
 const CACHED_MOVE_SHIFT_MAX: usize = 64 * 1024;
 const CACHED_MOVE_LEN_MAX: usize = 4 * 1024 * 1024;
 
 /// The least run of source-free destination lines a cached move streams (see
-/// `cached_move`). Measured on the bench's moves by half their length, against
-/// writing all of it through the cache: 4-11% faster with 4 KiB streamed (8 KiB moves),
-/// 13-17% with 8 KiB, 26-38% with 32-64 KiB; with 2 KiB (4 KiB moves) backward moves gained
-/// 2-9% and forward ones lost 2-5% (their destination may still be cached from earlier
-/// use, which makes streaming slow); 512 B-1 KiB made no difference.
+/// `cached_move`): shorter runs gained nothing over writing them through the cache, or lost
+/// where the destination was still cached from earlier use (docs/performance.md).
 const CACHED_MOVE_STREAM_MIN: usize = 4096;
 
 /// How much of a move's destination is cached because the move loads it: `lines` of its
@@ -155,8 +124,8 @@ fn source_free_lead(dst: *const u8, src: *const u8, len: usize) -> usize {
 }
 
 /// How this call stores its bytes. `mv`: a move's destination and source, whose overlap
-/// (`CachedDst`) is only worked out where it decides (done up front, as a closure the
-/// compiler kept out of line, it cost `NODRAIN` copies of 8-256 B 5-20%).
+/// (`CachedDst`) is only worked out where it decides: done up front, as a closure the
+/// compiler kept out of line, it slowed short copies (docs/performance.md).
 #[inline(always)]
 fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8)>) -> Stores {
     if d.no_movnt {
@@ -201,24 +170,25 @@ fn edges_for(d: &Dispatch, flags: u32) -> Edges {
     }
 }
 
-/// Fence after non-temporal stores, then the drain the flags ask for.
+/// Fence after non-temporal stores, then the drain the flags ask for: one SFENCE at most,
+/// the drained case as one condition, which compiled to the faster short calls
+/// (docs/performance.md).
 #[inline(always)]
 fn finish(d: &Dispatch, movnt: bool, flags: u32) {
     if flags & PMEM_F_MEM_NODRAIN == 0 {
-        (d.drain)();
-        if movnt && d.drain_is_noop {
-            // CLFLUSH's drain does nothing, but streaming stores still need their SFENCE.
-            crate::arch::x86_64::flush::sfence();
+        // The drain's fence; CLFLUSH's drain is none, but streaming stores still need it.
+        if movnt || !d.drain.is_noop() {
+            sfence();
         }
-    } else if movnt && (d.drain_is_noop || d.wc_workaround) {
-        crate::arch::x86_64::flush::sfence();
+    } else if movnt && (d.drain.is_noop() || d.wc_workaround) {
+        sfence();
     }
 }
 
 /// # Safety
 /// [dst, dst+len) valid for writes and [src, src+len) for reads; they may overlap.
-// Inlined into each exported entry point: one call layer less was 10-20% of a short
-// NODRAIN copy (64 B: 0.93x to 1.08-1.13x PMDK).
+// Inlined into each exported entry point: a call layer is a cost a short copy notices
+// (docs/performance.md).
 #[inline(always)]
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
     if crate::valgrind::pmemcheck() {
@@ -245,7 +215,7 @@ pub(crate) unsafe fn memmove_with(
         // Nothing to move: PMDK stores nothing either (a concurrent writer's bytes stay), and
         // still drains unless told not to.
         if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
-            (d.drain)();
+            d.drain.fence();
         }
         return;
     }
@@ -280,8 +250,8 @@ fn cached_move_streamed(dst: *const u8, src: *const u8, len: usize) -> Option<us
 
 /// A close overlapping move (`Stores::CachedMove`): its source-free lead streamed, the rest,
 /// lines the move has just loaded, through the cache; then the drain. Out of line: inlined
-/// into every export, it made 8-64 B `NOFLUSH`/`NODRAIN` calls 5-10% slower (a bigger
-/// prologue), and these moves are long enough not to notice a call.
+/// into every export, it gave the short calls a bigger prologue (docs/performance.md), and
+/// these moves are long enough not to notice a call.
 ///
 /// # Safety
 /// As `memmove`; len > 0.

@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::arch::x86_64::cpu::CpuFeatures;
-use crate::arch::x86_64::flush;
+use crate::arch::x86_64::flush::{self, WriteBack};
+use crate::dispatch::MemKernels;
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);
@@ -28,9 +29,22 @@ impl Rng {
     }
 }
 
+/// The portable reference kernels (`generic`).
+const GENERIC: MemKernels = MemKernels {
+    name: "generic",
+    cached_name: "generic",
+    prefetch: crate::arch::x86_64::kernels::Prefetch::Off,
+    memmove_nt: generic::memmove_nt,
+    memset_nt: generic::memset_nt,
+    memmove_temporal: generic::memmove_temporal,
+    memset_temporal: generic::memset_temporal,
+    memmove_plain: generic::copy,
+    memset_plain: generic::fill,
+};
+
 fn available_kernels() -> Vec<MemKernels> {
     let cpu = CpuFeatures::detect();
-    let mut names = vec!["generic", "sse2"];
+    let mut names = vec!["sse2"];
     if cpu.avx2 {
         names.push("avx2");
         names.push("avx512-shape-on-avx2");
@@ -38,10 +52,10 @@ fn available_kernels() -> Vec<MemKernels> {
     if cpu.avx512f {
         names.push("avx512f");
     }
-    names
+    let by_name = names
         .iter()
-        .map(|n| crate::dispatch::kernels_by_name(n).unwrap())
-        .collect()
+        .map(|n| crate::dispatch::kernels_by_name(n).unwrap());
+    std::iter::once(GENERIC).chain(by_name).collect()
 }
 
 fn flushers() -> Vec<WriteBack> {

@@ -1,6 +1,7 @@
 //! What the running CPU offers, read once.
 
 use std::arch::x86_64::__cpuid_count;
+use std::fmt;
 
 /// Who designed the CPU: the strategy table (`strategy::CpuClass`) is keyed by it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,17 +24,13 @@ impl Vendor {
     }
 }
 
-/// The features the dispatch decision looks at.
+/// The features the dispatch decision looks at (CLFLUSH and SSE2 are in every x86-64 CPU).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CpuFeatures {
-    pub clflush: bool,
     pub clflushopt: bool,
     pub clwb: bool,
-    pub sse2: bool,
-    pub avx: bool,
     pub avx2: bool,
     pub avx512f: bool,
-    pub movdir64b: bool,
     pub vendor: Vendor,
     /// Display family and model (CPUID leaf 1, extended fields folded in as the SDM says).
     pub family: u32,
@@ -42,7 +39,7 @@ pub struct CpuFeatures {
 
 impl CpuFeatures {
     pub fn detect() -> CpuFeatures {
-        // CPUID leaf 7 subleaf 0: EBX bit 23 CLFLUSHOPT, bit 24 CLWB; ECX bit 28 MOVDIR64B.
+        // CPUID leaf 7 subleaf 0: EBX bit 23 CLFLUSHOPT, bit 24 CLWB.
         // `is_x86_feature_detected!` knows neither clwb nor clflushopt.
         let leaf0 = __cpuid_count(0, 0);
         let max_leaf = leaf0.eax;
@@ -51,28 +48,43 @@ impl CpuFeatures {
             .iter()
             .flat_map(|r| r.to_le_bytes())
             .collect();
-        let (ebx7, ecx7) = if max_leaf >= 7 {
-            let r = __cpuid_count(7, 0);
-            (r.ebx, r.ecx)
+        let ebx7 = if max_leaf >= 7 {
+            __cpuid_count(7, 0).ebx
         } else {
-            (0, 0)
+            0
         };
-        let leaf1 = __cpuid_count(1, 0);
-        let (family, model) = family_model(leaf1.eax);
+        let (family, model) = family_model(__cpuid_count(1, 0).eax);
         CpuFeatures {
-            // Leaf 1 EDX bit 19: CLFLUSH.
-            clflush: leaf1.edx & (1 << 19) != 0,
             clflushopt: ebx7 & (1 << 23) != 0,
             clwb: ebx7 & (1 << 24) != 0,
-            sse2: is_x86_feature_detected!("sse2"),
-            avx: is_x86_feature_detected!("avx"),
             avx2: is_x86_feature_detected!("avx2"),
             avx512f: is_x86_feature_detected!("avx512f"),
-            movdir64b: ecx7 & (1 << 28) != 0,
             vendor: Vendor::from_cpuid(&vendor),
             family,
             model,
         }
+    }
+}
+
+/// For the log: vendor, family and model in hex (as the manuals name CPUs), the features had.
+impl fmt::Display for CpuFeatures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (family, model) = (self.family, self.model);
+        write!(
+            f,
+            "{:?} family {family:#x} model {model:#04x}, has",
+            self.vendor
+        )?;
+        let features = [
+            (self.clwb, "clwb"),
+            (self.clflushopt, "clflushopt"),
+            (self.avx2, "avx2"),
+            (self.avx512f, "avx512f"),
+        ];
+        for (_, name) in features.iter().filter(|(has, _)| *has) {
+            write!(f, " {name}")?;
+        }
+        Ok(())
     }
 }
 
@@ -105,6 +117,23 @@ mod tests {
         assert_eq!(Vendor::from_cpuid(b"HygonGenuine"), Vendor::Amd);
         assert_eq!(Vendor::from_cpuid(b"CentaurHauls"), Vendor::Other);
         assert_eq!(Vendor::from_cpuid(b""), Vendor::Other);
+    }
+
+    #[test]
+    fn log_form_names_the_cpu_and_its_features() {
+        let zen3 = CpuFeatures {
+            clwb: true,
+            clflushopt: true,
+            avx2: true,
+            vendor: Vendor::Amd,
+            family: 0x19,
+            model: 0x01,
+            ..Default::default()
+        };
+        assert_eq!(
+            zen3.to_string(),
+            "Amd family 0x19 model 0x01, has clwb clflushopt avx2"
+        );
     }
 
     #[test]

@@ -17,9 +17,8 @@ fn lines(addr: *const u8, len: usize) -> impl Iterator<Item = usize> {
 }
 
 /// The write-back instruction (of pmem_flush, pmem_deep_flush and the copy kernels), as a
-/// value switched on inline. Through a function pointer, the call per partial-line edge cost
-/// misaligned 256-byte `NODRAIN` copies 10-15% against PMDK, whose kernels are compiled once
-/// per instruction.
+/// value switched on inline: through a function pointer, the call per partial-line edge
+/// slowed short copies (docs/performance.md); PMDK compiles its kernels once per instruction.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum WriteBack {
     Clwb,
@@ -79,15 +78,47 @@ impl WriteBack {
     }
 }
 
+/// The fence of pmem_drain, which goes with the write-back instruction: as a value switched
+/// on inline, like `WriteBack`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fence {
+    /// After CLWB or CLFLUSHOPT, which are weakly ordered.
+    Sfence,
+    /// After CLFLUSH: nothing, as CLFLUSH is ordered with stores already (non-temporal stores
+    /// still need their SFENCE: `memops::finish`).
+    None,
+}
+
+impl Fence {
+    /// The instruction's name, for the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fence::Sfence => "sfence",
+            Fence::None => "none",
+        }
+    }
+
+    /// Waits for earlier flushes (and non-temporal stores, when it is SFENCE).
+    #[inline(always)]
+    pub fn fence(self) {
+        if self == Fence::Sfence {
+            sfence();
+        }
+    }
+
+    /// True when the fence is no instruction (CLFLUSH).
+    #[inline(always)]
+    pub fn is_noop(self) -> bool {
+        self == Fence::None
+    }
+}
+
 /// Orders earlier flushes and non-temporal stores before later stores.
 #[inline]
 pub fn sfence() {
     // SAFETY: SFENCE is part of SSE, which every x86-64 CPU has.
     unsafe { _mm_sfence() }
 }
-
-/// The drain after CLFLUSH: nothing, as CLFLUSH is ordered with stores already.
-pub fn fence_none() {}
 
 #[cfg(test)]
 mod tests {

@@ -76,7 +76,7 @@ impl std::fmt::Display for Prefetch {
 }
 
 /// Bytes copied between two flush calls in the temporal kernels: four lines, written back
-/// while the next ones are copied (4 KiB blocks ran 4 KiB copies at 0.85-0.9x PMDK).
+/// while the next ones are copied; larger blocks were slower (docs/performance.md).
 pub(crate) const BLOCK: usize = 256;
 
 const LINE: usize = super::flush::CACHELINE;
@@ -84,8 +84,7 @@ const LINE: usize = super::flush::CACHELINE;
 /// The end (an offset from `dst`) of the temporal block that starts at offset `start`: at most
 /// `BLOCK` bytes, and on a cache-line boundary of the destination unless it is `len`. A block
 /// that ended inside a line would have that line written back and then written again by the
-/// next block, which must fetch it again: a 64 KiB `TEMPORAL` copy at dst+7 took 50 us
-/// that way, against 4.2 us for PMDK.
+/// next block, which must fetch it again: many times slower (docs/performance.md).
 #[inline(always)]
 pub(crate) fn block_end(dst: *const u8, start: usize, len: usize) -> usize {
     let a = dst as usize;
@@ -121,20 +120,20 @@ macro_rules! vector_kernels {
         use $crate::arch::x86_64::flush::WriteBack;
         use $crate::arch::x86_64::kernels::Edges;
         use $crate::arch::x86_64::kernels::{block_end, block_start};
+        use $crate::arch::x86_64::small::{stream_copy_bwd, stream_copy_fwd};
 
         const VEC: usize = $vec;
         /// Vectors in a temporal block (see `copy_fwd`).
         const BLOCK_VECS: usize = $crate::arch::x86_64::kernels::BLOCK / VEC;
 
         /// The streamed body starts on a cache-line boundary and covers whole lines, for every
-        /// VEC: interleaving streaming stores over two half-filled lines (a 32-byte-aligned
-        /// but not 64-byte-aligned AVX2 body) cost a third of the bandwidth on misaligned copies.
+        /// VEC: streaming stores interleaved over two half-filled lines (a 32-byte-aligned but
+        /// not 64-byte-aligned AVX2 body) lose bandwidth (docs/performance.md).
         const LINE: usize = 64;
 
         /// Bytes per iteration of the streaming loops: all loads, then all stores, of 256
         /// bytes. Fewer per round trip lets a load wait on the previous round's streaming store
-        /// whenever source and destination alias modulo 4 KiB (measured: 0.69x PMDK on a
-        /// 64 KiB copy with dst+7/src+3 at 128 bytes per iteration).
+        /// whenever source and destination alias modulo 4 KiB (docs/performance.md).
         const UNROLL_BYTES: usize = 256;
         const UNROLL: usize = UNROLL_BYTES / VEC;
 
@@ -166,9 +165,8 @@ macro_rules! vector_kernels {
         /// any is stored; memmove-safe for dst <= src.
         ///
         /// One vector per round lets a load wait on the store just before it whenever the two
-        /// alias modulo 4 KiB (4 KiB `NOFLUSH` copies ran at 0.6x PMDK in some placements).
-        /// The temporal kernels take a whole block per round (`BLOCK_VECS`): one vector per
-        /// round ran 4 KiB-64 KiB `TEMPORAL` copies at 0.85-1.02x PMDK, a block 0.94-1.03x.
+        /// alias modulo 4 KiB; the temporal kernels take a whole block per round
+        /// (`BLOCK_VECS`) for the same reason (docs/performance.md).
         #[target_feature(enable = $feature)]
         #[inline]
         unsafe fn copy_fwd<const GROUP: usize>(d: *mut u8, s: *const u8, n: usize) {
@@ -225,9 +223,8 @@ macro_rules! vector_kernels {
 
         /// Streams `UNROLL_BYTES` from `s` to the line-aligned `d`: all loads, then all stores,
         /// in ascending address order, or descending for `DESCENDING`. Backward copies take the
-        /// descending order, so that every access of theirs runs one way: ascending blocks
-        /// walked downwards ran overlapping backward moves of 4 KiB-64 KiB at 0.86-0.97x PMDK,
-        /// 0.99-1.1x descending (bench, three runs each).
+        /// descending order, so that every access of theirs runs one way, which measured faster
+        /// than ascending blocks walked downwards (docs/performance.md).
         ///
         /// # Safety
         /// [s, s + UNROLL_BYTES) readable, [d, d + UNROLL_BYTES) writable and VEC-aligned.
@@ -317,8 +314,8 @@ macro_rules! vector_kernels {
         /// (see `copy_fwd` for why four), memmove-safe for dst <= src. The first vector and
         /// the last four are loaded before anything is stored and stored last, unaligned, as
         /// glibc does: they cover the unaligned ends, and storing them last keeps the copy
-        /// overlap-safe. Unaligned stores split every other line at a misaligned destination,
-        /// which ran 4 KiB `NOFLUSH` copies at dst+7 at 0.92x PMDK (which aligns them too).
+        /// overlap-safe. Unaligned stores would split every other line at a misaligned
+        /// destination, which is slower (docs/performance.md); PMDK aligns them too.
         #[target_feature(enable = $feature)]
         #[inline]
         unsafe fn plain_fwd(d: *mut u8, s: *const u8, n: usize) {
@@ -490,11 +487,11 @@ macro_rules! vector_kernels {
         }
 
         /// Splits a streamed range into MOVNTI edges up to the first and from the last
-        /// cache-line boundary around a body of whole lines for the vector streams (twice the
-        /// throughput of MOVNTI). An edge of 1-3 bytes is grown by a line (MOVNTI is at least
-        /// 4 bytes wide); one of 4-7 bytes is two 4-byte MOVNTIs in its own line, not eight
-        /// 8-byte ones over a grown edge, one of them split across two lines (that cost
-        /// misaligned 64 KiB copies 6%). None when the range is too short for that split.
+        /// cache-line boundary around a body of whole lines for the vector streams (faster
+        /// than MOVNTI). An edge of 1-3 bytes is grown by a line (MOVNTI is at least 4 bytes
+        /// wide); one of 4-7 bytes is two 4-byte MOVNTIs in its own line, not eight 8-byte ones
+        /// over a grown edge, one of them split across two lines, which is slower
+        /// (docs/performance.md). None when the range is too short for that split.
         #[inline(always)]
         fn split_edges(dst: *const u8, len: usize) -> Option<(usize, usize, usize)> {
             let grow = |n: usize| if n != 0 && n < 4 { n + LINE } else { n };
@@ -528,9 +525,9 @@ macro_rules! vector_kernels {
                 let mut i = 0;
                 if n < UNROLL_BYTES {
                     // A few lines (the body of a short misaligned copy): straight to the
-                    // streams (0.95 -> 1.03x PMDK on misaligned 256-byte NODRAIN copies). The
-                    // same loop as the remainder below, written out: wrapping the long path
-                    // in an `if` instead measured 2-3% slower (ten interleaved runs).
+                    // streams. The same loop as the remainder below, written out, which
+                    // measured faster than wrapping the long path in an `if`
+                    // (docs/performance.md).
                     while i < n {
                         $stream(d.add(i) as *mut $V, $loadu(s.add(i) as *const $V));
                         i += VEC;
@@ -565,8 +562,8 @@ macro_rules! vector_kernels {
             // SAFETY: as in stream_lines_fwd, mirrored.
             unsafe {
                 let mut i = n;
-                // No software prefetch backwards: it cost 5-12% on overlapping moves of
-                // 1 MiB and more, where the hardware prefetcher keeps up by itself.
+                // No software prefetch backwards: the hardware prefetcher keeps up by itself,
+                // and the prefetches only slowed long moves (docs/performance.md).
                 while i >= UNROLL_BYTES {
                     i -= UNROLL_BYTES;
                     stream_unrolled::<true>(d.add(i), s.add(i));
@@ -588,38 +585,20 @@ macro_rules! vector_kernels {
             flush: WriteBack,
             edges: Edges,
         ) {
-            use $crate::arch::x86_64::small::{stream_copy_bwd, stream_copy_fwd};
             let backward = must_copy_backward(dst, src, len);
-            // SAFETY: head + body + tail == len. Ascending order is overlap-safe for dst <= src
-            // and descending for dst > src: each piece is loaded before it is stored, and a
-            // later piece's source was not overwritten by an earlier piece's stores.
+            // SAFETY: every path copies [0, len) once, in an order safe for the overlap (see
+            // the helpers); the helpers are inlined, so they run with the target feature.
             unsafe {
                 if (dst as usize | len) % LINE == 0 && len <= PREFETCH_MIN && !backward {
                     // A few whole lines at a line boundary (line-sized records): straight
-                    // to the streams. Going through the edge split cost a streamed 256-byte
-                    // NODRAIN copy 15-20% against PMDK, whose call is that short.
+                    // to the streams, as the edge split is a cost such short calls notice
+                    // (docs/performance.md).
                     stream_lines_fwd::<0>(dst, src, len);
                     return;
                 }
                 let cached_edges = edges == Edges::Cached;
                 if cached_edges && !backward {
-                    // Edges through the cache (NODRAIN), forwards: no MOVNTI width limits,
-                    // so no edge grows, and the steps are PMDK's. The general path below,
-                    // taking the same steps, ran misaligned 256-byte copies at 0.86-0.96x
-                    // PMDK, this one (with the inline write-back) at 0.96-1.05x: a matter
-                    // of branches and code layout, measured, not understood.
-                    let (head, body, tail) = split_at_lines(dst, len);
-                    if head != 0 {
-                        copy_upto_8vec(dst, src, head);
-                        flush.write_back(dst, head);
-                    }
-                    let (d, s) = (dst.add(head), src.add(head));
-                    stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
-                    if tail != 0 {
-                        copy_upto_8vec(d.add(body), s.add(body), tail);
-                        flush.write_back(d.add(body), tail);
-                    }
-                    return;
+                    return nt_cached_edges_fwd::<PREFETCH_MAX>(dst, src, len, flush);
                 }
                 // Edges through the cache (backward here) split at the lines, as forwards.
                 let split = if cached_edges {
@@ -627,7 +606,7 @@ macro_rules! vector_kernels {
                 } else {
                     split_edges(dst, len)
                 };
-                let Some((head, body, tail)) = split else {
+                let Some(parts) = split else {
                     // Streamed, within a line or two (at most 70 bytes): all of it is an edge.
                     if backward {
                         stream_copy_bwd(dst, src, len, flush);
@@ -636,48 +615,131 @@ macro_rules! vector_kernels {
                     }
                     return;
                 };
-                // Edges written through the cache: all of them for `Edges::Cached`, and any
-                // whose lines hold source bytes, as those are in the cache by the time they
-                // are written (this call loaded them) and streaming into a cached line is the
-                // slow case. At most 67 bytes, so one all-loads-first copy, overlap-safe.
-                let (lo, hi) = (src as usize, (src as usize).saturating_add(len));
-                // Written out four times below: as one closure (an `edge` helper) the compiler
-                // kept it out of line, which cost misaligned 4 KiB copies 3-8%.
-                let through_cache = |at: *mut u8, n: usize| {
-                    let first_line = at as usize & !(LINE - 1);
-                    let lines_end = (at as usize + n).next_multiple_of(LINE);
-                    n != 0 && (cached_edges || lo < lines_end && hi > first_line)
-                };
+                if backward {
+                    nt_split_bwd(dst, src, len, parts, flush, cached_edges);
+                } else {
+                    nt_split_fwd::<PREFETCH_MAX>(dst, src, len, parts, flush, cached_edges);
+                }
+            }
+        }
+
+        /// `memmove_nt` forwards with `Edges::Cached` (NODRAIN): no MOVNTI width limits, so no
+        /// edge grows, and the steps are PMDK's. A path of its own, though the general one
+        /// takes the same steps: it measured faster, a matter of branches and code layout
+        /// (docs/performance.md).
+        ///
+        /// # Safety
+        /// As `memmove_nt`, for dst <= src or apart.
+        #[inline(always)]
+        unsafe fn nt_cached_edges_fwd<const PREFETCH_MAX: usize>(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            flush: WriteBack,
+        ) {
+            let (head, body, tail) = split_at_lines(dst, len);
+            // SAFETY: head + body + tail == len, copied ascending, each piece loaded before
+            // it is stored; the body is line-aligned for the streams.
+            unsafe {
+                if head != 0 {
+                    copy_upto_8vec(dst, src, head);
+                    flush.write_back(dst, head);
+                }
+                let (d, s) = (dst.add(head), src.add(head));
+                stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
+                if tail != 0 {
+                    copy_upto_8vec(d.add(body), s.add(body), tail);
+                    flush.write_back(d.add(body), tail);
+                }
+            }
+        }
+
+        /// Whether a split move's edge [at, at+n) is written through the cache: all of them for
+        /// `Edges::Cached`, and any whose lines hold source bytes (the source is [lo, hi)), as
+        /// those are in the cache by the time they are written (this call loaded them) and
+        /// streaming into a cached line is the slow case. An edge is at most 67 bytes: one
+        /// all-loads-first copy.
+        #[inline(always)]
+        fn edge_through_cache(
+            at: *const u8,
+            n: usize,
+            (lo, hi): (usize, usize),
+            cached_edges: bool,
+        ) -> bool {
+            let first_line = at as usize & !(LINE - 1);
+            let lines_end = (at as usize + n).next_multiple_of(LINE);
+            n != 0 && (cached_edges || lo < lines_end && hi > first_line)
+        }
+
+        // The two edges are written out in each direction below: as one `edge` helper the
+        // compiler kept them out of line, which was slower (docs/performance.md).
+
+        /// `memmove_nt` split into (head, body, tail), ascending (overlap-safe for dst <= src):
+        /// each piece is loaded before it is stored, and a later piece's source is not
+        /// overwritten by an earlier piece's stores.
+        ///
+        /// # Safety
+        /// As `memmove_nt`; head + body + tail == len, the body whole destination lines.
+        #[inline(always)]
+        unsafe fn nt_split_fwd<const PREFETCH_MAX: usize>(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            (head, body, tail): (usize, usize, usize),
+            flush: WriteBack,
+            cached_edges: bool,
+        ) {
+            let src_range = (src as usize, (src as usize).saturating_add(len));
+            // SAFETY: the pieces partition [0, len) of the caller's ranges.
+            unsafe {
                 let (d, s) = (dst.add(head), src.add(head));
                 let (dt, st) = (d.add(body), s.add(body));
-                if backward {
-                    if through_cache(dt, tail) {
-                        copy_upto_8vec(dt, st, tail);
-                        flush.write_back(dt, tail);
-                    } else {
-                        stream_copy_bwd(dt, st, tail, flush);
-                    }
-                    stream_lines_bwd(d, s, body);
-                    if through_cache(dst, head) {
-                        copy_upto_8vec(dst, src, head);
-                        flush.write_back(dst, head);
-                    } else {
-                        stream_copy_bwd(dst, src, head, flush);
-                    }
+                if edge_through_cache(dst, head, src_range, cached_edges) {
+                    copy_upto_8vec(dst, src, head);
+                    flush.write_back(dst, head);
                 } else {
-                    if through_cache(dst, head) {
-                        copy_upto_8vec(dst, src, head);
-                        flush.write_back(dst, head);
-                    } else {
-                        stream_copy_fwd(dst, src, head, flush);
-                    }
-                    stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
-                    if through_cache(dt, tail) {
-                        copy_upto_8vec(dt, st, tail);
-                        flush.write_back(dt, tail);
-                    } else {
-                        stream_copy_fwd(dt, st, tail, flush);
-                    }
+                    stream_copy_fwd(dst, src, head, flush);
+                }
+                stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
+                if edge_through_cache(dt, tail, src_range, cached_edges) {
+                    copy_upto_8vec(dt, st, tail);
+                    flush.write_back(dt, tail);
+                } else {
+                    stream_copy_fwd(dt, st, tail, flush);
+                }
+            }
+        }
+
+        /// `nt_split_fwd` descending (overlap-safe for dst > src).
+        ///
+        /// # Safety
+        /// As `nt_split_fwd`.
+        #[inline(always)]
+        unsafe fn nt_split_bwd(
+            dst: *mut u8,
+            src: *const u8,
+            len: usize,
+            (head, body, tail): (usize, usize, usize),
+            flush: WriteBack,
+            cached_edges: bool,
+        ) {
+            let src_range = (src as usize, (src as usize).saturating_add(len));
+            // SAFETY: as in nt_split_fwd, mirrored.
+            unsafe {
+                let (d, s) = (dst.add(head), src.add(head));
+                let (dt, st) = (d.add(body), s.add(body));
+                if edge_through_cache(dt, tail, src_range, cached_edges) {
+                    copy_upto_8vec(dt, st, tail);
+                    flush.write_back(dt, tail);
+                } else {
+                    stream_copy_bwd(dt, st, tail, flush);
+                }
+                stream_lines_bwd(d, s, body);
+                if edge_through_cache(dst, head, src_range, cached_edges) {
+                    copy_upto_8vec(dst, src, head);
+                    flush.write_back(dst, head);
+                } else {
+                    stream_copy_bwd(dst, src, head, flush);
                 }
             }
         }
@@ -716,9 +778,8 @@ macro_rules! vector_kernels {
             // SAFETY: head + body + tail == len; the body is line-aligned for the streams.
             unsafe {
                 if edges == Edges::Cached {
-                    // Edges through the cache, PMDK's steps (as in memmove_nt): misaligned
-                    // 256-byte NODRAIN sets took 1.12x PMDK's time through split_edges, 1.08x
-                    // this way.
+                    // Edges through the cache, PMDK's steps (as in memmove_nt), faster than
+                    // through split_edges (docs/performance.md).
                     let (head, body, tail) = split_at_lines(dst, len);
                     if head != 0 {
                         fill_any(dst, c, head);

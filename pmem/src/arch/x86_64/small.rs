@@ -72,11 +72,10 @@ pub unsafe fn fill_le32(d: *mut u8, c: u8, n: usize) {
 }
 
 // Non-temporal stores of fewer than 64 bytes. They are never mixed with ordinary stores plus a
-// write-back of the same line: on AMD Zen that costs 3-9x (measured, persisted, 16 bytes at
-// dst+7: 118 ns with two overlapping MOVNTIs, 1055 ns with MOVNTI + ordinary stores + CLWB;
-// 188 ns with ordinary stores + CLWB alone). MOVNTI has no alignment requirement, so the odd
-// bytes are covered by one more 8-byte (or 4-byte) store that overlaps the previous one.
-// Only a range of 1 to 3 bytes can't be streamed: it is stored and written back.
+// write-back of the same line, which on AMD Zen costs several times either alone
+// (docs/performance.md). MOVNTI has no alignment requirement, so the odd bytes are covered by
+// one more 8-byte (or 4-byte) store that overlaps the previous one. Only a range of 1 to 3
+// bytes can't be streamed: it is stored and written back.
 
 /// # Safety
 /// [d, d+8) valid for writes.

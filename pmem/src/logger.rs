@@ -1,0 +1,429 @@
+//! The engine's logger: the thresholds, the installed function (Rust or C), the default one
+//! (syslog, stderr) and the `PMEM_LOG_LEVEL` sink. `crate::log` is its public face.
+
+use std::ffi::CString;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use libc::{c_char, c_uint};
+
+use crate::error::Error;
+
+use crate::forksafe::RwLock;
+
+/// Message severity, most severe first; the values are PMDK's `enum pmem_log_level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Level {
+    /// Always shown by the logging function, never by stderr (the greeting line).
+    Hark = 0,
+    /// The library cannot go on.
+    Fatal = 1,
+    /// A call failed.
+    Error = 2,
+    /// Something is probably wrong.
+    Warning = 3,
+    /// A normal but significant event (the dispatch decision).
+    Notice = 4,
+    /// What the library did.
+    Info = 5,
+    /// Details for developers.
+    Debug = 6,
+}
+
+impl TryFrom<u32> for Level {
+    type Error = Error;
+
+    /// The level of PMDK's `enum pmem_log_level` value; `EINVAL` for any other number.
+    fn try_from(raw: u32) -> Result<Level, Error> {
+        Level::from_raw(raw).ok_or_else(|| Error::invalid_argument(format!("invalid level {raw}")))
+    }
+}
+
+impl Level {
+    /// The level of PMDK's `enum pmem_log_level` value `raw`.
+    pub fn from_raw(raw: u32) -> Option<Level> {
+        Some(match raw {
+            0 => Level::Hark,
+            1 => Level::Fatal,
+            2 => Level::Error,
+            3 => Level::Warning,
+            4 => Level::Notice,
+            5 => Level::Info,
+            6 => Level::Debug,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Level::Hark => "*HARK*",
+            Level::Fatal => "*FATAL*",
+            Level::Error => "*ERROR*",
+            Level::Warning => "*WARNING*",
+            Level::Notice => "*NOTICE*",
+            Level::Info => "*INFO*",
+            Level::Debug => "*DEBUG*",
+        }
+    }
+
+    /// The lowest `PMEM_LOG_LEVEL` that shows a message of this severity.
+    fn env_level(self) -> u8 {
+        match self {
+            Level::Hark | Level::Fatal | Level::Error => 1,
+            Level::Warning | Level::Notice => 2,
+            Level::Info => 3,
+            Level::Debug => 4,
+        }
+    }
+
+    fn syslog_priority(self) -> libc::c_int {
+        match self {
+            Level::Hark => libc::LOG_NOTICE,
+            Level::Fatal => libc::LOG_CRIT,
+            Level::Error => libc::LOG_ERR,
+            Level::Warning => libc::LOG_WARNING,
+            Level::Notice => libc::LOG_NOTICE,
+            Level::Info => libc::LOG_INFO,
+            Level::Debug => libc::LOG_DEBUG,
+        }
+    }
+}
+
+/// Which threshold (`enum pmem_log_threshold`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    /// Messages less severe than this never reach the logging function.
+    Main = 0,
+    /// The default logging function also writes to stderr up to this level.
+    Aux = 1,
+}
+
+impl TryFrom<u32> for Threshold {
+    type Error = Error;
+
+    /// The threshold of PMDK's `enum pmem_log_threshold` value; `EINVAL` for any other number.
+    fn try_from(raw: u32) -> Result<Threshold, Error> {
+        Threshold::from_raw(raw)
+            .ok_or_else(|| Error::invalid_argument(format!("invalid threshold {raw}")))
+    }
+}
+
+impl Threshold {
+    /// The threshold of PMDK's `enum pmem_log_threshold` value `raw`.
+    pub fn from_raw(raw: u32) -> Option<Threshold> {
+        match raw {
+            0 => Some(Threshold::Main),
+            1 => Some(Threshold::Aux),
+            _ => None,
+        }
+    }
+
+    fn cell(self) -> &'static AtomicU8 {
+        match self {
+            Threshold::Main => &MAIN_THRESHOLD,
+            Threshold::Aux => &AUX_THRESHOLD,
+        }
+    }
+}
+
+/// One message, as a Rust logging function receives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    level: Level,
+    file: &'a str,
+    line: u32,
+    function: &'a str,
+    message: &'a str,
+}
+
+impl<'a> Record<'a> {
+    /// The severity.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// The source file that logged it.
+    pub fn file(&self) -> &'a str {
+        self.file
+    }
+
+    /// The line in [`file`](Record::file).
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// The function (or module) that logged it.
+    pub fn function(&self) -> &'a str {
+        self.function
+    }
+
+    /// The text.
+    pub fn message(&self) -> &'a str {
+        self.message
+    }
+}
+
+/// As the default function words it for syslog: `*WARNING* [file:line function]: message`.
+impl fmt::Display for Record<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (level, file, line) = (self.level.name(), self.file, self.line);
+        write!(
+            f,
+            "{level} [{file}:{line} {}]: {}",
+            self.function, self.message
+        )
+    }
+}
+
+/// A Rust logging function (see [`set_function`]). A plain `fn`, so installing and calling it
+/// needs no lock and no allocation; it may run on any thread, concurrently.
+pub type LogFunction = fn(&Record<'_>);
+
+static MAIN_THRESHOLD: AtomicU8 = AtomicU8::new(Level::Warning as u8);
+static AUX_THRESHOLD: AtomicU8 = AtomicU8::new(Level::Hark as u8);
+/// The C type of a logging function (`pmem_log_function`).
+pub type CLogFunction =
+    unsafe extern "C" fn(c_uint, *const c_char, c_uint, *const c_char, *const c_char);
+
+/// The installed function: 0 the default one, `RUST_INSTALLED` the one in `RUST_FUNCTION`,
+/// anything else a `CLogFunction`'s address. One word, so a reader never pairs a tag with
+/// the other kind's pointer; no code lives at address 1.
+static USER_FUNCTION: AtomicUsize = AtomicUsize::new(0);
+const RUST_INSTALLED: usize = 1;
+/// The last Rust function installed (0: none yet); only read when `USER_FUNCTION` says so.
+static RUST_FUNCTION: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets a threshold, as pmem_log_set_threshold(3).
+pub fn set_threshold(which: Threshold, level: Level) {
+    which.cell().store(level as u8, Ordering::Relaxed);
+}
+
+/// A threshold's current level, as pmem_log_get_threshold(3).
+pub fn threshold(which: Threshold) -> Level {
+    Level::from_raw(which.cell().load(Ordering::Relaxed) as u32).unwrap_or(Level::Warning)
+}
+
+/// Installs a Rust logging function (`None`: the default one, syslog and stderr) in place of
+/// whichever was installed, and greets it with a `Hark` message, as PMDK does.
+///
+/// It receives the messages at least as severe as the [`Main`](Threshold::Main) threshold;
+/// errno is saved around the call, as the C library's callers expect it kept.
+pub fn set_function(function: Option<LogFunction>) {
+    let installed = match function {
+        Some(f) => {
+            // Stored before the tag that makes readers look at it (release/acquire).
+            RUST_FUNCTION.store(f as usize, Ordering::Release);
+            RUST_INSTALLED
+        }
+        None => 0,
+    };
+    install(installed, "libpmem::log::set_function");
+}
+
+/// Installs a C `function` (None: the default one), as pmem_log_set_function(3).
+pub(crate) fn set_c_function(function: Option<CLogFunction>) {
+    install(function.map_or(0, |f| f as usize), "pmem_log_set_function");
+}
+
+fn install(installed: usize, caller: &str) {
+    USER_FUNCTION.store(installed, Ordering::Release);
+    log(
+        Level::Hark,
+        file!(),
+        line!(),
+        caller,
+        format_args!("libpmem (Rust) version {}", crate::C_LIBRARY_VERSION),
+    );
+}
+
+/// The function messages go to.
+enum Installed {
+    Default,
+    C(CLogFunction),
+    Rust(LogFunction),
+}
+
+fn current_function() -> Installed {
+    match USER_FUNCTION.load(Ordering::Acquire) {
+        0 => Installed::Default,
+        RUST_INSTALLED => {
+            let raw = RUST_FUNCTION.load(Ordering::Acquire);
+            // SAFETY: set before the tag (never reset to 0), from a valid `LogFunction`.
+            Installed::Rust(unsafe { std::mem::transmute::<usize, LogFunction>(raw) })
+        }
+        // SAFETY: any other value was stored from a valid `CLogFunction` in `set_c_function`.
+        raw => Installed::C(unsafe { std::mem::transmute::<usize, CLogFunction>(raw) }),
+    }
+}
+
+/// Where `PMEM_LOG_LEVEL` output goes, opened once.
+struct EnvSink {
+    /// PMEM_LOG_LEVEL, capped at 4 (0: no sink).
+    max: u8,
+    file: Option<File>,
+}
+
+impl EnvSink {
+    fn shows(&self, level: Level) -> bool {
+        level.env_level() <= self.max
+    }
+}
+
+static ENV_SINK: OnceLock<EnvSink> = OnceLock::new();
+
+fn env_sink() -> &'static EnvSink {
+    ENV_SINK.get_or_init(|| {
+        let cfg = crate::config::get();
+        let max = cfg.log_level.unwrap_or(0);
+        let file = match &cfg.log_file {
+            Some(name) if max > 0 => {
+                let mut path = name.as_bytes().to_vec();
+                if path.last() == Some(&b'-') {
+                    path.extend_from_slice(std::process::id().to_string().as_bytes());
+                }
+                OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .mode(0o644)
+                    .open(std::ffi::OsStr::from_bytes(&path))
+                    .ok()
+            }
+            _ => None,
+        };
+        EnvSink { max, file }
+    })
+}
+
+/// Whether a message at `level` would go anywhere (so callers can skip formatting).
+pub(crate) fn enabled(level: Level) -> bool {
+    level as u8 <= MAIN_THRESHOLD.load(Ordering::Relaxed) || env_sink().shows(level)
+}
+
+/// Sends one message to both outlets.
+pub(crate) fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
+    if !enabled(level) {
+        return;
+    }
+    let message = fmt::format(args);
+    let sink = env_sink();
+    if sink.shows(level) {
+        let text = format!(
+            "<libpmem>: <{}> [{}:{} {}] {}\n",
+            level.env_level(),
+            file,
+            line,
+            func,
+            message
+        );
+        // One write per line; a failing log write must not disturb the caller.
+        let _ = match &sink.file {
+            Some(f) => (&*f).write_all(text.as_bytes()),
+            None => {
+                write_stderr(&text);
+                Ok(())
+            }
+        };
+    }
+    if level as u8 > MAIN_THRESHOLD.load(Ordering::Relaxed) {
+        return;
+    }
+    let saved_errno = crate::os::errno();
+    match current_function() {
+        Installed::C(function) => {
+            let c_file = c_string(file);
+            let c_func = c_string(func);
+            let c_msg = c_string(&message);
+            // SAFETY: the user installed this function for exactly this call signature; all
+            // strings are NUL-terminated and outlive the call.
+            unsafe {
+                function(
+                    level as c_uint,
+                    c_file.as_ptr(),
+                    line,
+                    c_func.as_ptr(),
+                    c_msg.as_ptr(),
+                )
+            };
+        }
+        Installed::Rust(function) => function(&Record {
+            level,
+            file,
+            line,
+            function: func,
+            message: &message,
+        }),
+        Installed::Default => default_function(level, file, line, func, &message),
+    }
+    crate::os::set_errno(saved_errno);
+}
+
+/// One write(2) to fd 2: no std lock that a fork could leave held.
+fn write_stderr(text: &str) {
+    // SAFETY: the buffer is valid for its length; a short or failed write is acceptable here.
+    unsafe { libc::write(2, text.as_ptr() as *const libc::c_void, text.len()) };
+}
+
+fn c_string(s: &str) -> CString {
+    CString::new(s.replace('\0', "?")).unwrap_or_default()
+}
+
+/// Serialises our calls into glibc's syslog, so that a fork never interrupts one (the fork
+/// handlers in `init` take it). Entry points that may run first install those handlers.
+pub(crate) static SYSLOG_LOCK: RwLock<()> = RwLock::new(());
+
+/// PMDK's default: syslog always, stderr when at least as severe as AUX (never for HARK).
+fn default_function(level: Level, file: &str, line: u32, func: &str, message: &str) {
+    let text = format!("{} [{}:{} {}]: {}", level.name(), file, line, func, message);
+    let c_text = c_string(&text);
+    {
+        let _no_fork_inside_syslog = SYSLOG_LOCK.write();
+        // SAFETY: the format string and argument are NUL-terminated C strings.
+        unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), c_text.as_ptr()) };
+    }
+    if level != Level::Hark && level as u8 <= AUX_THRESHOLD.load(Ordering::Relaxed) {
+        write_stderr(&format!("{text}\n"));
+    }
+}
+
+/// Logs through `crate::logger::log` with this file, line and module.
+macro_rules! pmem_log {
+    ($level:ident, $($arg:tt)*) => {
+        if $crate::logger::enabled($crate::logger::Level::$level) {
+            $crate::logger::log($crate::logger::Level::$level, file!(), line!(), module_path!(),
+                format_args!($($arg)*))
+        }
+    };
+}
+pub(crate) use pmem_log;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_round_trip() {
+        for raw in 0..7 {
+            assert_eq!(Level::from_raw(raw).unwrap() as u32, raw);
+        }
+        assert!(Level::from_raw(7).is_none());
+        assert!(Threshold::from_raw(2).is_none());
+    }
+
+    #[test]
+    fn env_levels_grow_with_verbosity() {
+        let tags: Vec<u8> = (0..7)
+            .map(|raw| Level::from_raw(raw).unwrap().env_level())
+            .collect();
+        assert_eq!(tags, [1, 1, 1, 2, 2, 3, 4]);
+        let sink = EnvSink { max: 2, file: None };
+        assert!(sink.shows(Level::Error) && sink.shows(Level::Notice));
+        assert!(!sink.shows(Level::Info) && !sink.shows(Level::Debug));
+        assert!(!EnvSink { max: 0, file: None }.shows(Level::Fatal));
+    }
+}
