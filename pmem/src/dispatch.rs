@@ -366,11 +366,7 @@ mod tests {
         let k = choose_kernels(&icelake_server(), &cfg, &INTEL_SERVER);
         assert_eq!((k.name, k.cached_name), ("avx512f", "avx2"));
         let d = decide(&icelake_server(), &cfg, false);
-        assert!(
-            d.description().contains("copy: avx512f nt, avx2 cached"),
-            "{}",
-            d.description()
-        );
+        assert_eq!((d.kernels.name, d.kernels.cached_name), ("avx512f", "avx2"));
         // Without AVX-512 there is nothing to narrow.
         let cfg = Config {
             avx512f: Some(false),
@@ -390,7 +386,6 @@ mod tests {
         let d = decide(&cpu(true, true), &cfg, false);
         assert_eq!(d.movnt_threshold, 1024);
         assert!(d.no_movnt);
-        assert!(d.description().contains("temporal only"));
     }
 
     #[test]
@@ -425,11 +420,6 @@ mod tests {
             (d.class, d.drained_edges),
             (CpuClass::Other, PMDK.drained_edges)
         );
-        assert!(
-            d.description().starts_with("cpu class: other,"),
-            "{}",
-            d.description()
-        );
     }
 
     #[test]
@@ -445,11 +435,6 @@ mod tests {
         // PMDK's AVX-512 kernels prefetch nothing, its AVX and SSE2 ones stream ahead.
         let d = decide(&icelake_server(), &cfg, false);
         assert_eq!(d.kernels.prefetch, Prefetch::Off);
-        assert!(
-            d.description().ends_with("prefetch none"),
-            "{}",
-            d.description()
-        );
         let no512 = Config {
             avx512f: Some(false),
             ..Default::default()
@@ -467,10 +452,7 @@ mod tests {
         let amd = zen();
         let d = decide(&amd, &Config::default(), false);
         assert_eq!(d.movnt_threshold, 256);
-        assert!(d
-            .description()
-            .contains("threshold 256, small persists streamed"));
-        assert!(d.description().contains("close overlapping moves cached"));
+        assert!(d.stream_small_persists && d.cached_moves);
         let cfg = Config {
             movnt_threshold: Some(512),
             ..Default::default()
@@ -489,5 +471,26 @@ mod tests {
         assert!(!d.stream_small_persists && !d.cached_moves);
         let d = decide(&amd, &Config::default(), true);
         assert!(!d.stream_small_persists && !d.cached_moves);
+    }
+
+    #[test]
+    fn description_names_every_decision() {
+        let d = decide(&zen(), &Config::default(), false);
+        assert_eq!(
+            &*d.description(),
+            "cpu class: amd-zen, flush: clwb (deep: clwb), drain: sfence, copy: avx2 nt, \
+             threshold 256, small persists streamed, close overlapping moves cached, \
+             nt edges streamed, prefetch streams+temporal 1K-256K"
+        );
+        let d = decide(&icelake_server(), &Config::default(), false);
+        assert!(d.description().contains("copy: avx512f nt, avx2 cached"));
+        assert!(d.description().ends_with("prefetch none"));
+        let cfg = Config {
+            no_movnt: true,
+            ..Default::default()
+        };
+        assert!(decide(&zen(), &cfg, false)
+            .description()
+            .contains("copy: temporal only,"));
     }
 }
