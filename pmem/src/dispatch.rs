@@ -37,6 +37,8 @@ pub struct MemKernels {
     pub memset_plain: unsafe fn(*mut u8, u8, usize),
 }
 
+// On its own two cache lines, whatever the linker puts next to it.
+#[repr(align(64))]
 pub struct Dispatch {
     /// The CPU class whose strategy this process follows (`PMEM_CPU_CLASS` overrides it).
     pub class: CpuClass,
