@@ -19,7 +19,9 @@ use std::ops::{BitAnd, BitOr, BitOrAssign};
 pub struct Flags(u32);
 
 impl Flags {
-    /// Do not drain: the caller calls [`drain`](crate::drain) later.
+    /// Do not drain: the caller calls [`drain`](crate::drain) later. The safe
+    /// [`copy`](crate::copy)s and [`fill`](crate::fill) still end with the store fence that
+    /// non-temporal stores need before their bytes are accessed again.
     pub const NODRAIN: Flags = Flags(1 << 0);
     /// Non-temporal stores (bypass the cache).
     pub const NONTEMPORAL: Flags = Flags(1 << 1);

@@ -3,6 +3,11 @@
 //! Safe because a slice is valid memory for its whole lifetime. An empty slice does nothing
 //! (not even the drain of a copy without `NODRAIN`): its pointer may be dangling, and a flush
 //! rounds an address down to its cache line, which could then be unmapped.
+//!
+//! Under `NODRAIN` the copies still end with an SFENCE when they may have streamed: Rust's
+//! memory model requires one between non-temporal stores and any later access to their bytes
+//! (`raw::memmove` leaves that to its caller). On CPUs with CLWB or CLFLUSHOPT that fence is
+//! also the drain, so `NODRAIN` saves only the drain of the flushed lines elsewhere (CLFLUSH).
 
 use std::io;
 use std::ops::{Bound, Range, RangeBounds};
@@ -116,6 +121,7 @@ pub fn copy(dst: &mut [u8], src: &[u8], flags: Flags) {
     if !dst.is_empty() {
         // SAFETY: both slices are valid for their length, which is the same.
         unsafe { raw::memmove(dst.as_mut_ptr(), src.as_ptr(), dst.len(), flags) }
+        fence_streams(flags);
     }
 }
 
@@ -142,6 +148,7 @@ pub fn copy_within(buf: &mut [u8], src: impl RangeBounds<usize>, dest: usize, fl
         // SAFETY: [start, end) and [dest, dest + count) were checked to lie in `buf`; both
         // pointers come from the one mutable borrow, and memmove allows overlap.
         unsafe { raw::memmove(base.add(dest), base.add(start), count, flags) }
+        fence_streams(flags);
     }
 }
 
@@ -158,6 +165,7 @@ pub fn fill(dst: &mut [u8], value: u8, flags: Flags) {
     if !dst.is_empty() {
         // SAFETY: the slice is valid for writes of its length.
         unsafe { raw::memset(dst.as_mut_ptr(), value, dst.len(), flags) }
+        fence_streams(flags);
     }
 }
 
@@ -194,4 +202,13 @@ fn checked_range(range: impl RangeBounds<usize>, len: usize) -> Range<usize> {
 #[track_caller]
 pub(crate) fn sub(buf: &[u8], range: impl RangeBounds<usize>) -> &[u8] {
     &buf[(range.start_bound().cloned(), range.end_bound().cloned())]
+}
+
+/// The SFENCE a `NODRAIN` copy or fill may have left out after non-temporal stores (a drained
+/// one has fenced already; `NOFLUSH` ones store through the cache).
+#[inline(always)]
+fn fence_streams(flags: Flags) {
+    if flags.contains(Flags::NODRAIN) && !flags.contains(Flags::NOFLUSH) {
+        raw::store_fence();
+    }
 }

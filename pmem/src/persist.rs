@@ -152,10 +152,12 @@ pub fn deep_drain(addr: *const u8, len: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// pmem_deep_persist: deep flush then deep drain. Unlike PMDK, an unmapped range is reported
-/// (-1/ENOMEM) before any flush instruction could fault on it, which is why this is safe.
-#[allow(clippy::not_unsafe_ptr_arg_deref)]
-pub fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
+/// pmem_deep_persist: deep flush then deep drain. Unlike PMDK, a range that is not mapped when
+/// the call starts is reported (-1/ENOMEM) before any flush instruction could fault on it.
+///
+/// # Safety
+/// Nothing unmaps the range while the call runs (the check above cannot see a later munmap).
+pub unsafe fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
     if len == 0 {
         return Ok(());
     }
@@ -164,8 +166,8 @@ pub fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
         // MS_ASYNC does no I/O on Linux: it only checks that the pages are mapped.
         msync_pages(s, l, libc::MS_ASYNC)?;
     }
-    // SAFETY: the non-device parts were just checked to be mapped; device DAX ranges are
-    // registered mappings of ours.
+    // SAFETY: the non-device parts were just checked to be mapped, device DAX ranges are
+    // registered mappings of ours, and the caller keeps them mapped.
     unsafe { deep_flush(addr, len) };
     deep_drain(addr, len)
 }

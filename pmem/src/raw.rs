@@ -112,14 +112,17 @@ pub fn deep_drain(addr: *const u8, len: usize) -> Result<(), Error> {
 /// # Safety
 /// Nothing unmaps the range while the call runs.
 pub unsafe fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
-    persist::deep_persist(addr, len)
+    // SAFETY: forwarded caller contract.
+    unsafe { persist::deep_persist(addr, len) }
 }
 
 /// pmem_memmove(3): copies `len` bytes (the ranges may overlap) and makes them durable as
 /// `flags` say.
 ///
 /// # Safety
-/// [dst, dst+len) is valid for writes and [src, src+len) for reads.
+/// [dst, dst+len) is valid for writes and [src, src+len) for reads. With `Flags::NODRAIN`
+/// the copy may end with non-temporal stores not yet fenced: call [`drain`] or
+/// [`store_fence`] before anything reads or writes [dst, dst+len).
 #[inline(always)]
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.
@@ -129,9 +132,18 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
 /// pmem_memset(3): sets `len` bytes to `c` and makes them durable as `flags` say.
 ///
 /// # Safety
-/// [dst, dst+len) is valid for writes.
+/// [dst, dst+len) is valid for writes. With `Flags::NODRAIN`, as for [`memmove`]: fence
+/// before the bytes are accessed again.
 #[inline(always)]
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.
     unsafe { memops::memset(dst, c, len, flags.bits()) }
+}
+
+/// SFENCE: orders this thread's earlier non-temporal stores before its later accesses, as
+/// Rust's memory model requires after a `NODRAIN` [`memmove`] or [`memset`]. Not a drain:
+/// it makes nothing durable that was not flushed.
+#[inline(always)]
+pub fn store_fence() {
+    crate::arch::x86_64::flush::sfence()
 }
