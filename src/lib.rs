@@ -11,6 +11,16 @@ pub mod ffi;
 pub use consts::*;
 pub use ffi::*;
 
+/// Load-time initialisation, as PMDK's constructor: resolved before `main`, the first calls
+/// pay nothing for it.
+extern "C" fn libpmem_init() {
+    libpmem::capi::init()
+}
+
+#[used]
+#[link_section = ".init_array"]
+static LIBPMEM_INIT: extern "C" fn() = libpmem_init;
+
 #[cfg(test)]
 mod tests {
     use super::*;

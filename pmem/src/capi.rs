@@ -6,6 +6,11 @@ use std::fmt;
 pub use crate::log::set_threshold;
 pub use crate::logger::{threshold, CLogFunction, Level, Threshold};
 
+/// The C library's load-time initialisation (its `.init_array` constructor calls this).
+pub fn init() {
+    crate::init::init()
+}
+
 // Each call that can reach syslog first installs the fork handlers (`init`), in case the
 // constructor never ran: the syslog lock is one of the locks they guard.
 

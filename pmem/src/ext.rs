@@ -36,7 +36,7 @@ use crate::ops;
 /// # }
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub trait PmemExt {
+pub trait PmemExt: sealed::Sealed {
     /// [`persist`](crate::persist) of the bytes in `range`.
     ///
     /// # Panics
@@ -60,6 +60,12 @@ pub trait PmemExt {
     /// # Panics
     /// If `range` is out of bounds.
     fn pmem_is_pmem(&self, range: impl RangeBounds<usize>) -> bool;
+}
+
+// Sealed: methods can be added without breaking an outside implementation.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for memmap2::MmapMut {}
 }
 
 impl PmemExt for memmap2::MmapMut {

@@ -1,24 +1,20 @@
-//! Initialisation: the load-time constructor, and the fork handlers over the library's locks.
+//! Initialisation, and the fork handlers over the library's locks.
 //!
-//! The constructor (`.init_array`) installs the fork handlers, then resolves everything else
-//! that is read once: Valgrind's tool, the environment, the dispatch table. Each of those also
-//! resolves itself on first use, for a caller that runs before the constructor (a program's
-//! `.preinit_array`) or a static link that dropped it; the entry points that take a library
-//! lock (`map`, `persist`, `capi`) install the fork handlers themselves for the same reason.
+//! The C library's constructor calls `init`; a Rust program gets no constructor: everything
+//! `init` resolves also resolves itself on first use (as for a C caller that runs before the
+//! constructor, from a program's `.preinit_array`), and the entry points that take a library
+//! lock (`map`, `persist`, `log`, `capi`) install the fork handlers themselves.
 
 use std::sync::Once;
 
-/// Load-time initialisation: fork handlers, Valgrind, environment, then the dispatch table.
-extern "C" fn libpmem_init() {
+/// Resolves up front what is read once: fork handlers, Valgrind, environment, then the
+/// dispatch table.
+pub fn init() {
     install_fork_handlers();
     crate::valgrind::init();
     crate::config::get();
     crate::dispatch::get();
 }
-
-#[used]
-#[link_section = ".init_array"]
-static LIBPMEM_INIT: extern "C" fn() = libpmem_init;
 
 // The library's locks, taken before a fork in the order the library takes them: the registry,
 // then syslog (`logger::SYSLOG_LOCK`, which also keeps a fork out of glibc's `syslog`, whose own

@@ -181,7 +181,7 @@ impl fmt::Display for Record<'_> {
     }
 }
 
-/// A Rust logging function (see [`set_function`]). A plain `fn`, so installing and calling it
+/// A Rust logging function (see [`set_function`](crate::log::set_function)). A plain `fn`, so installing and calling it
 /// needs no lock and no allocation; it may run on any thread, concurrently.
 pub type LogFunction = fn(&Record<'_>);
 

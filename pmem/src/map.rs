@@ -612,7 +612,7 @@ fn map_in_reservation(
 
 /// Maps the file where `pmem_unmap` last freed a range, if it is still free and aligned (a
 /// file opened, unmapped and opened again, as pools are): one mmap instead of a reservation,
-/// a mapping over it and two trims (four syscalls, each several microseconds in a VM).
+/// a mapping over it and two trims (four syscalls; docs/performance.md).
 /// Anything else falls back to the reservation. The address is taken, so mappings made
 /// without unmaps in between (many pools open at once) never pay for a failed attempt.
 fn map_at_recent(

@@ -65,9 +65,10 @@ impl MapOptions {
         }
     }
 
-    /// Creates the file if it does not exist (`PMEM_FILE_CREATE`). An existing file is
-    /// resized to [`len`](MapOptions::len): extended with zeros, or truncated once the
-    /// mapping succeeded.
+    /// Creates the file if it does not exist (`PMEM_FILE_CREATE`). Unlike
+    /// [`OpenOptions::create`](std::fs::OpenOptions::create), an existing file is resized to
+    /// [`len`](MapOptions::len), as PMDK does: extended with zeros, or **truncated** (once the
+    /// mapping succeeded).
     pub fn create(&mut self, create: bool) -> &mut Self {
         self.create = create;
         self
