@@ -15,3 +15,6 @@ pub(crate) const PMEM_F_MEM_TEMPORAL: u32 = crate::Flags::TEMPORAL.bits();
 pub(crate) const PMEM_F_MEM_WC: u32 = crate::Flags::WC.bits();
 pub(crate) const PMEM_F_MEM_WB: u32 = crate::Flags::WB.bits();
 pub(crate) const PMEM_F_MEM_NOFLUSH: u32 = crate::Flags::NOFLUSH.bits();
+
+/// The PMDK libpmem release whose behaviour this crate implements (its log says so).
+pub(crate) const PMDK_VERSION: &str = "1.12.1";

@@ -2,7 +2,7 @@
 //! `PMEM_F_MEM_*` bits of pmem_memmove(3).
 
 use std::fmt;
-use std::ops::{BitAnd, BitOr, BitOrAssign};
+use std::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, Not, Sub};
 
 /// Flags of a copy or fill, mirroring PMDK's `PMEM_F_MEM_*` (same bits).
 ///
@@ -81,6 +81,21 @@ impl Flags {
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// Whether any flag of `other` is set in `self`.
+    pub const fn intersects(self, other: Flags) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// Sets the flags of `other`.
+    pub fn insert(&mut self, other: Flags) {
+        self.0 |= other.0;
+    }
+
+    /// Clears the flags of `other`.
+    pub fn remove(&mut self, other: Flags) {
+        self.0 &= !other.0;
+    }
 }
 
 impl BitOr for Flags {
@@ -100,6 +115,28 @@ impl BitAnd for Flags {
     type Output = Flags;
     fn bitand(self, rhs: Flags) -> Flags {
         Flags(self.0 & rhs.0)
+    }
+}
+
+impl BitAndAssign for Flags {
+    fn bitand_assign(&mut self, rhs: Flags) {
+        self.0 &= rhs.0;
+    }
+}
+
+/// The flags of `self` that `rhs` does not have.
+impl Sub for Flags {
+    type Output = Flags;
+    fn sub(self, rhs: Flags) -> Flags {
+        Flags(self.0 & !rhs.0)
+    }
+}
+
+/// The defined flags `self` does not have (undefined bits stay clear).
+impl Not for Flags {
+    type Output = Flags;
+    fn not(self) -> Flags {
+        Flags(!self.0 & Flags::all().0)
     }
 }
 
@@ -144,5 +181,19 @@ mod tests {
             "Flags(0x80)"
         );
         assert!(Flags::empty().is_empty() && Flags::all().contains(Flags::NOFLUSH));
+    }
+
+    #[test]
+    fn set_operations() {
+        let mut f = Flags::NODRAIN | Flags::WC;
+        assert!(f.intersects(Flags::WC | Flags::WB) && !f.intersects(Flags::WB));
+        f.insert(Flags::NOFLUSH);
+        f.remove(Flags::NODRAIN);
+        assert_eq!(f, Flags::WC | Flags::NOFLUSH);
+        assert_eq!(f - Flags::WC, Flags::NOFLUSH);
+        assert_eq!(!Flags::empty(), Flags::all());
+        assert_eq!(!Flags::all(), Flags::empty());
+        f &= Flags::WC;
+        assert_eq!(f, Flags::WC);
     }
 }

@@ -83,6 +83,3 @@ pub fn has_auto_flush() -> Option<bool> {
         v => Some(v == 1),
     }
 }
-
-/// The PMDK libpmem release whose behaviour this crate implements (its log says so).
-const C_LIBRARY_VERSION: &str = "1.12.1";

@@ -238,7 +238,7 @@ fn install(installed: usize, caller: &str) {
         file!(),
         line!(),
         caller,
-        format_args!("libpmem (Rust) version {}", crate::C_LIBRARY_VERSION),
+        format_args!("libpmem (Rust) version {}", crate::consts::PMDK_VERSION),
     );
 }
 

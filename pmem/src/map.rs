@@ -14,7 +14,7 @@ use libc::{c_int, mode_t};
 
 use crate::consts::*;
 use crate::error::Error;
-use crate::os::errno;
+use crate::os::{errno, page_size};
 use crate::registry::{self, Kind};
 use crate::sysfs;
 
@@ -37,10 +37,6 @@ pub struct Mapping {
 enum FileType {
     Normal,
     DevDax { major: u32, minor: u32 },
-}
-
-fn page_size() -> usize {
-    crate::pmem::page_size()
 }
 
 fn show(path: &CStr) -> std::borrow::Cow<'_, str> {

@@ -1,6 +1,7 @@
 //! The C library's errno and error wording, shared by the error type and the logger.
 
 use std::ffi::CStr;
+use std::sync::OnceLock;
 
 use libc::c_char;
 
@@ -29,4 +30,18 @@ pub(crate) fn errno() -> i32 {
 pub(crate) fn set_errno(value: i32) {
     // SAFETY: as in `errno`.
     unsafe { *libc::__errno_location() = value }
+}
+
+/// The system page size, asked once.
+pub(crate) fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if p > 0 {
+            p as usize
+        } else {
+            4096
+        }
+    })
 }

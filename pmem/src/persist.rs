@@ -2,7 +2,7 @@
 
 use crate::dispatch;
 use crate::error::Error;
-use crate::os::errno;
+use crate::os::{errno, page_size};
 use crate::registry::{self, Kind};
 use crate::valgrind;
 
@@ -41,10 +41,6 @@ pub fn drain() {
     if d.drain.is_noop() && valgrind::active() {
         valgrind::on_empty_drain();
     }
-}
-
-fn page_size() -> usize {
-    crate::pmem::page_size()
 }
 
 /// msync over the pages covering [addr, addr+len).

@@ -54,17 +54,3 @@ fn is_pmem_slow(addr: *const u8, len: usize) -> bool {
 pub fn has_auto_flush() -> i32 {
     crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT)
 }
-
-/// The system page size, asked once.
-pub fn page_size() -> usize {
-    static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *PAGE.get_or_init(|| {
-        // SAFETY: sysconf has no preconditions.
-        let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        if p > 0 {
-            p as usize
-        } else {
-            4096
-        }
-    })
-}
