@@ -138,6 +138,7 @@ mkdir -p "$DISKDIR"
 CASES="map|t_map||PMEMTEST_DISKDIR=$DISKDIR
 mem|t_mem||
 mem_zen|t_mem||PMEM_CPU_CLASS=amd-zen
+mem_zen4|t_mem||PMEM_CPU_CLASS=amd-zen4
 mem_intel_server|t_mem||PMEM_CPU_CLASS=intel-server
 mem_other|t_mem||PMEM_CPU_CLASS=other
 flush|t_flush||

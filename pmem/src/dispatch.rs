@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use crate::arch::x86_64::avx2::wide64;
 use crate::arch::x86_64::cpu::CpuFeatures;
 use crate::arch::x86_64::flush::{Fence, WriteBack};
-use crate::arch::x86_64::kernels::{Edges, Prefetch};
+use crate::arch::x86_64::kernels::{Edges, Prefetch, NARROW_STREAMS_FROM};
 use crate::arch::x86_64::{avx2, avx512, sse2};
 use crate::config::Config;
 use crate::inline_str::InlineStr;
@@ -29,6 +29,8 @@ pub struct MemKernels {
     pub cached_name: &'static str,
     /// The source prefetch windows the kernels were instantiated with.
     pub prefetch: Prefetch,
+    /// Copies' streamed bodies from this length on take the AVX2 loop (`usize::MAX`: none).
+    pub narrow_from: usize,
     pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
     pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
     pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
@@ -63,14 +65,19 @@ pub struct Dispatch {
     pub wc_workaround: bool,
 }
 
-/// The kernels of one instruction set, with a strategy's prefetch windows.
+/// The kernels of one instruction set, with a strategy's prefetch windows and the length
+/// from which copies stream through narrower vectors (`usize::MAX`: never).
 macro_rules! kernels_of {
     ($isa:ident, $name:literal, $prefetch:expr) => {
+        kernels_of!($isa, $name, $prefetch, usize::MAX)
+    };
+    ($isa:ident, $name:literal, $prefetch:expr, $narrow_from:expr) => {
         MemKernels {
             name: $name,
             cached_name: $name,
             prefetch: $prefetch,
-            memmove_nt: $isa::memmove_nt::<{ $prefetch.stream_max() }>,
+            narrow_from: $narrow_from,
+            memmove_nt: $isa::memmove_nt::<{ $prefetch.stream_max() }, { $narrow_from }>,
             memset_nt: $isa::memset_nt,
             memmove_temporal: $isa::memmove_temporal::<{ $prefetch.temporal_max() }>,
             memset_temporal: $isa::memset_temporal,
@@ -88,16 +95,23 @@ pub enum Isa {
     Sse2,
 }
 
-/// One instruction set's kernels with the given prefetch windows.
-const fn isa_kernels(isa: Isa, prefetch: Prefetch) -> MemKernels {
-    use Prefetch::{Off, Streams, Window};
+/// One instruction set's kernels with the given prefetch windows; the AVX-512 ones with long
+/// copies streamed through AVX2 when `narrow` (only the Zen 4 strategy asks for that, with
+/// its prefetch windows).
+const fn isa_kernels(isa: Isa, prefetch: Prefetch, narrow: bool) -> MemKernels {
+    use Prefetch::{Off, Streams, StreamsWindowedTemporal as Long, Window};
+    const NARROW: usize = NARROW_STREAMS_FROM;
     match (isa, prefetch) {
+        (Isa::Avx512f, Long) if narrow => kernels_of!(avx512, "avx512f", Long, NARROW),
+        (Isa::Avx512f, Long) => kernels_of!(avx512, "avx512f", Long),
         (Isa::Avx512f, Window) => kernels_of!(avx512, "avx512f", Window),
         (Isa::Avx512f, Streams) => kernels_of!(avx512, "avx512f", Streams),
         (Isa::Avx512f, Off) => kernels_of!(avx512, "avx512f", Off),
+        (Isa::Avx2, Long) => kernels_of!(avx2, "avx2", Long),
         (Isa::Avx2, Window) => kernels_of!(avx2, "avx2", Window),
         (Isa::Avx2, Streams) => kernels_of!(avx2, "avx2", Streams),
         (Isa::Avx2, Off) => kernels_of!(avx2, "avx2", Off),
+        (Isa::Sse2, Long) => kernels_of!(sse2, "sse2", Long),
         (Isa::Sse2, Window) => kernels_of!(sse2, "sse2", Window),
         (Isa::Sse2, Streams) => kernels_of!(sse2, "sse2", Streams),
         (Isa::Sse2, Off) => kernels_of!(sse2, "sse2", Off),
@@ -117,11 +131,11 @@ pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config, strategy: &Strategy) -> M
         Isa::Sse2
     };
     let prefetch = strategy.prefetch.for_kernels(isa == Isa::Avx512f);
-    let nt = isa_kernels(isa, prefetch);
+    let nt = isa_kernels(isa, prefetch, strategy.narrow_long_streams);
     if isa != Isa::Avx512f || strategy.wide_cached_stores || !cpu.avx2 {
         return nt;
     }
-    let cached = isa_kernels(Isa::Avx2, prefetch);
+    let cached = isa_kernels(Isa::Avx2, prefetch, false);
     MemKernels {
         cached_name: cached.name,
         memmove_temporal: cached.memmove_temporal,
@@ -137,13 +151,24 @@ pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config, strategy: &Strategy) -> M
 #[cfg(test)]
 pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
     match name {
-        "avx512f" => Some(isa_kernels(Isa::Avx512f, Prefetch::Window)),
-        "avx2" => Some(isa_kernels(Isa::Avx2, Prefetch::Window)),
-        "sse2" => Some(isa_kernels(Isa::Sse2, Prefetch::Window)),
+        "avx512f" => Some(isa_kernels(Isa::Avx512f, Prefetch::Window, false)),
+        "avx512f-narrow-long" => Some(isa_kernels(
+            Isa::Avx512f,
+            Prefetch::StreamsWindowedTemporal,
+            true,
+        )),
+        "avx2" => Some(isa_kernels(Isa::Avx2, Prefetch::Window, false)),
+        "sse2" => Some(isa_kernels(Isa::Sse2, Prefetch::Window, false)),
         "avx512-shape-on-avx2" => Some(kernels_of!(
             wide64,
             "avx512-shape-on-avx2",
             Prefetch::Window
+        )),
+        "avx512-shape-on-avx2-narrow-long" => Some(kernels_of!(
+            wide64,
+            "avx512-shape-on-avx2-narrow-long",
+            Prefetch::StreamsWindowedTemporal,
+            NARROW_STREAMS_FROM
         )),
         _ => None,
     }
@@ -198,19 +223,31 @@ impl Dispatch {
     /// a String in the table was the one heap block left at exit (memcheck: "still reachable").
     pub fn description(&self) -> InlineStr<384> {
         let k = &self.kernels;
-        let (copy, nt, cached) = match (self.no_movnt, k.cached_name != k.name) {
-            (true, _) => ("temporal only", "", ""),
-            (false, false) => (k.name, " nt", ""),
-            (false, true) => (k.name, " nt, ", k.cached_name),
+        // e.g. "avx512f nt (copies avx2 from 32K), avx2 cached"
+        let copy = match (self.no_movnt, k.narrow_from != usize::MAX) {
+            (true, _) => InlineStr::<96>::format(format_args!("temporal only")),
+            (false, false) => InlineStr::format(format_args!("{} nt", k.name)),
+            (false, true) => InlineStr::format(format_args!(
+                "{} nt (copies avx2 from {}K)",
+                k.name,
+                k.narrow_from / 1024
+            )),
+        };
+        let cached = if k.cached_name != k.name && !self.no_movnt {
+            k.cached_name
+        } else {
+            ""
         };
         let flag = |on: bool, text: &'static str| if on { text } else { "" };
         InlineStr::format(format_args!(
-            "cpu class: {}, flush: {} (deep: {}), drain: {}, copy: {copy}{nt}{cached}{}, \
+            "cpu class: {}, flush: {} (deep: {}), drain: {}, copy: {}{}{cached}{}, \
              threshold {}{}{}, nt edges {}, prefetch {}",
             self.class.name(),
             self.write_back.name(),
             self.deep_write_back.name(),
             self.drain.name(),
+            &*copy,
+            flag(!cached.is_empty(), ", "),
             flag(!cached.is_empty(), " cached"),
             self.movnt_threshold,
             flag(self.stream_small_persists, ", small persists streamed"),
@@ -266,6 +303,48 @@ mod tests {
             model: 0x01,
             avx2: true,
             ..cpu(true, true)
+        }
+    }
+
+    fn zen4() -> CpuFeatures {
+        CpuFeatures {
+            model: 0x11,
+            avx512f: true,
+            ..zen()
+        }
+    }
+
+    /// Zen 4's long copies stream through AVX2, only beside AVX-512 kernels and only in its
+    /// own row.
+    #[test]
+    fn zen4_narrows_long_streams() {
+        let cfg = Config::default();
+        let d = decide(&zen4(), &cfg, false);
+        assert_eq!(d.class, CpuClass::AmdZen4);
+        assert_eq!(
+            (d.kernels.name, d.kernels.narrow_from),
+            ("avx512f", NARROW_STREAMS_FROM)
+        );
+        let no512 = Config {
+            avx512f: Some(false),
+            ..Default::default()
+        };
+        let d = decide(&zen4(), &no512, false);
+        assert_eq!(
+            (d.kernels.name, d.kernels.narrow_from),
+            ("avx2", usize::MAX)
+        );
+        let as_zen = Config {
+            cpu_class: Some(CpuClass::AmdZen),
+            ..Default::default()
+        };
+        let d = decide(&zen4(), &as_zen, false);
+        assert_eq!(
+            (d.kernels.name, d.kernels.narrow_from),
+            ("avx512f", usize::MAX)
+        );
+        for class in [CpuClass::IntelServer, CpuClass::Other] {
+            assert!(!class.strategy().narrow_long_streams);
         }
     }
 
@@ -427,13 +506,19 @@ mod tests {
     #[test]
     fn prefetch_windows_follow_class_and_kernel_width() {
         let cfg = Config::default();
-        let zen4 = CpuFeatures {
-            avx512f: true,
-            ..zen()
+        assert_eq!(
+            decide(&zen(), &cfg, false).kernels.prefetch,
+            Prefetch::Window
+        );
+        // Zen 4 prefetches streams of every length, whatever the width.
+        let d = decide(&zen4(), &cfg, false);
+        assert_eq!(d.kernels.prefetch, Prefetch::StreamsWindowedTemporal);
+        let no512 = Config {
+            avx512f: Some(false),
+            ..Default::default()
         };
-        for amd in [zen(), zen4] {
-            assert_eq!(decide(&amd, &cfg, false).kernels.prefetch, Prefetch::Window);
-        }
+        let d = decide(&zen4(), &no512, false);
+        assert_eq!(d.kernels.prefetch, Prefetch::StreamsWindowedTemporal);
         // PMDK's AVX-512 kernels prefetch nothing, its AVX and SSE2 ones stream ahead.
         let d = decide(&icelake_server(), &cfg, false);
         assert_eq!(d.kernels.prefetch, Prefetch::Off);
@@ -484,6 +569,14 @@ mod tests {
              threshold 256, small persists streamed, close overlapping moves cached, \
              nt edges streamed, prefetch streams+temporal 1K-256K"
         );
+        let d = decide(&zen4(), &Config::default(), false);
+        assert!(d.description().starts_with(
+            "cpu class: amd-zen4, flush: clwb (deep: clwb), drain: sfence, \
+             copy: avx512f nt (copies avx2 from 32K), threshold 256,"
+        ));
+        assert!(d
+            .description()
+            .ends_with("prefetch streams from 1K, temporal 1K-256K"));
         let d = decide(&icelake_server(), &Config::default(), false);
         assert!(d.description().contains("copy: avx512f nt, avx2 cached"));
         assert!(d.description().ends_with("prefetch none"));

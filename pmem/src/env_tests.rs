@@ -79,7 +79,8 @@ fn child_report() {
     let d = crate::dispatch::get();
     println!(
         "decision: class={} flush={} deep_flush={} drain_noop={} copy={} cached_copy={} \
-         no_movnt={} threshold={} small_streamed={} close_moves_cached={} edges={:?}",
+         no_movnt={} threshold={} small_streamed={} close_moves_cached={} edges={:?} \
+         narrow_from={} prefetch={:?}",
         d.class.name(),
         d.write_back.name(),
         d.deep_write_back.name(),
@@ -91,6 +92,8 @@ fn child_report() {
         d.stream_small_persists,
         d.cached_moves,
         d.drained_edges,
+        d.kernels.narrow_from,
+        d.kernels.prefetch,
     );
     let mut ok = true;
     for len in [0usize, 1, 7, 8, 63, 64, 255, 256, 257, 4096, 100_000] {
@@ -146,8 +149,9 @@ fn overrides_change_the_decision() {
     assert!(!base.is("no_movnt"), "{base:?}");
     let d = with(("PMEM_MOVNT_THRESHOLD", "1024"));
     assert_eq!(d.get("threshold"), "1024", "{d:?}");
-    // The detected class: AMD family 0x17 and later is Zen, whose strategy streams small
-    // persists and caches close moves; an explicit threshold turns both off.
+    // The detected class: AMD family 0x17 and later is Zen (family 0x19 with AVX-512: Zen 4),
+    // whose strategies stream small persists and cache close moves; an explicit threshold
+    // turns both off.
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let amd = cpuinfo.contains("AuthenticAMD") || cpuinfo.contains("HygonGenuine");
     let family: u32 = cpuinfo
@@ -157,7 +161,9 @@ fn overrides_change_the_decision() {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
     let zen = amd && family >= 0x17;
-    assert_eq!(base.get("class") == "amd-zen", zen, "{base:?}");
+    let zen4 = amd && family == 0x19 && has_cpu("avx512f");
+    assert_eq!(base.get("class").starts_with("amd-zen"), zen, "{base:?}");
+    assert_eq!(base.get("class") == "amd-zen4", zen4, "{base:?}");
     assert_eq!(base.is("small_streamed"), zen, "{base:?}");
     assert_eq!(base.is("close_moves_cached"), zen, "{base:?}");
     assert!(
@@ -171,6 +177,18 @@ fn overrides_change_the_decision() {
     assert_eq!(d.get("class"), "amd-zen", "{d:?}");
     assert!(d.is("small_streamed"), "{d:?}");
     assert_eq!(d.get("edges"), "Stream", "{d:?}");
+    assert_eq!(d.get("narrow_from"), usize::MAX.to_string(), "{d:?}");
+    // Zen 4's row: Zen's, with long copies streamed through AVX2 beside AVX-512 kernels.
+    let d = with(("PMEM_CPU_CLASS", "amd-zen4"));
+    assert_eq!(d.get("class"), "amd-zen4", "{d:?}");
+    assert!(d.is("small_streamed"), "{d:?}");
+    assert_eq!(d.get("prefetch"), "StreamsWindowedTemporal", "{d:?}");
+    let narrow = if has_cpu("avx512f") {
+        crate::arch::x86_64::kernels::NARROW_STREAMS_FROM
+    } else {
+        usize::MAX
+    };
+    assert_eq!(d.get("narrow_from"), narrow.to_string(), "{d:?}");
     for class in ["intel-server", "other"] {
         let d = with(("PMEM_CPU_CLASS", class));
         assert_eq!(d.get("class"), class, "{d:?}");

@@ -12,8 +12,11 @@ use crate::arch::x86_64::kernels::{Edges, Prefetch};
 /// A family of cores whose measured behaviour one strategy follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CpuClass {
-    /// AMD (or Hygon) Zen, family 0x17 and later.
+    /// AMD (or Hygon) Zen, family 0x17 and later, but for `AmdZen4`.
     AmdZen,
+    /// AMD Zen 4: family 0x19 with AVX-512, which it runs as two 256-bit halves (Zen 3, the
+    /// rest of family 0x19, has no AVX-512; Zen 5, family 0x1a, is `AmdZen` until measured).
+    AmdZen4,
     /// Intel Xeon Scalable server cores with AVX-512 (Skylake-SP to Granite Rapids): the
     /// CPUs that carry Optane persistent memory and most CXL memory.
     IntelServer,
@@ -30,6 +33,7 @@ const INTEL_SERVER_MODELS: [u32; 7] = [0x55, 0x6a, 0x6c, 0x8f, 0xcf, 0xad, 0xae]
 impl CpuClass {
     pub fn of(cpu: &CpuFeatures) -> CpuClass {
         match cpu.vendor {
+            Vendor::Amd if cpu.family == 0x19 && cpu.avx512f => CpuClass::AmdZen4,
             Vendor::Amd if cpu.family >= 0x17 => CpuClass::AmdZen,
             Vendor::Intel if cpu.family == 6 && INTEL_SERVER_MODELS.contains(&cpu.model) => {
                 CpuClass::IntelServer
@@ -42,20 +46,27 @@ impl CpuClass {
     pub fn name(self) -> &'static str {
         match self {
             CpuClass::AmdZen => "amd-zen",
+            CpuClass::AmdZen4 => "amd-zen4",
             CpuClass::IntelServer => "intel-server",
             CpuClass::Other => "other",
         }
     }
 
     pub fn from_name(name: &str) -> Option<CpuClass> {
-        [CpuClass::AmdZen, CpuClass::IntelServer, CpuClass::Other]
-            .into_iter()
-            .find(|c| c.name() == name.trim())
+        CpuClass::ALL.into_iter().find(|c| c.name() == name.trim())
     }
+
+    pub const ALL: [CpuClass; 4] = [
+        CpuClass::AmdZen,
+        CpuClass::AmdZen4,
+        CpuClass::IntelServer,
+        CpuClass::Other,
+    ];
 
     pub fn strategy(self) -> Strategy {
         match self {
             CpuClass::AmdZen => AMD_ZEN,
+            CpuClass::AmdZen4 => AMD_ZEN4,
             CpuClass::IntelServer => INTEL_SERVER,
             CpuClass::Other => PMDK,
         }
@@ -80,6 +91,9 @@ pub struct Strategy {
     /// Ordinary-store (temporal and plain) kernels as wide as the non-temporal ones; when
     /// false they stop at AVX2 even where AVX-512 is used for streaming.
     pub wide_cached_stores: bool,
+    /// Beside AVX-512 kernels, a copy's streamed body of `NARROW_STREAMS_FROM` bytes or more
+    /// uses 32-byte streaming stores.
+    pub narrow_long_streams: bool,
 }
 
 /// PMDK 1.12's choices: the default for every CPU without a measured class.
@@ -90,6 +104,7 @@ pub(crate) const PMDK: Strategy = Strategy {
     close_moves_cached: false,
     prefetch: PrefetchRule::Pmdk,
     wide_cached_stores: true,
+    narrow_long_streams: false,
 };
 
 /// Zen: a write-back of a line just written costs more than streaming it, and streaming
@@ -100,6 +115,14 @@ pub(crate) const AMD_ZEN: Strategy = Strategy {
     close_moves_cached: true,
     prefetch: PrefetchRule::Window,
     ..PMDK
+};
+
+/// Zen 4: Zen's choices, but long copies stream 32 bytes at a time, and every streamed
+/// copy prefetches its source, which kept 64-byte streams at the speed of memory.
+pub(crate) const AMD_ZEN4: Strategy = Strategy {
+    narrow_long_streams: true,
+    prefetch: PrefetchRule::LongStreams,
+    ..AMD_ZEN
 };
 
 /// Intel servers: PMDK's choices (partial-line streams and the cached moves lose there),
@@ -114,6 +137,8 @@ pub(crate) const INTEL_SERVER: Strategy = Strategy {
 pub enum PrefetchRule {
     /// Streamed bodies and temporal blocks of 1-256 KiB, whatever the width.
     Window,
+    /// Streamed bodies from 1 KiB at any length, temporal blocks of 1-256 KiB.
+    LongStreams,
     /// As PMDK's kernel of the same width: SSE2 and AVX streams at every length, AVX-512
     /// nothing, temporal copies nothing.
     Pmdk,
@@ -124,6 +149,7 @@ impl PrefetchRule {
     pub fn for_kernels(self, avx512: bool) -> Prefetch {
         match self {
             PrefetchRule::Window => Prefetch::Window,
+            PrefetchRule::LongStreams => Prefetch::StreamsWindowedTemporal,
             PrefetchRule::Pmdk if avx512 => Prefetch::Off,
             PrefetchRule::Pmdk => Prefetch::Streams,
         }
@@ -157,6 +183,17 @@ mod tests {
             CpuClass::of(&cpu(Vendor::Amd, 0x17, 0x31)),
             CpuClass::AmdZen
         );
+        // Zen 4 is the family 0x19 core with AVX-512; Zen 5 stays amd-zen until measured.
+        let zen4 = CpuFeatures {
+            avx512f: true,
+            ..cpu(Vendor::Amd, 0x19, 0x11)
+        };
+        assert_eq!(CpuClass::of(&zen4), CpuClass::AmdZen4);
+        let zen5 = CpuFeatures {
+            avx512f: true,
+            ..cpu(Vendor::Amd, 0x1a, 0x02)
+        };
+        assert_eq!(CpuClass::of(&zen5), CpuClass::AmdZen);
         // Pre-Zen AMD (family 0x16 and before) has no measured class.
         assert_eq!(CpuClass::of(&cpu(Vendor::Amd, 0x16, 0x30)), CpuClass::Other);
         assert_eq!(
@@ -174,7 +211,7 @@ mod tests {
 
     #[test]
     fn class_names_round_trip() {
-        for c in [CpuClass::AmdZen, CpuClass::IntelServer, CpuClass::Other] {
+        for c in CpuClass::ALL {
             assert_eq!(CpuClass::from_name(c.name()), Some(c));
         }
         assert_eq!(CpuClass::from_name("zen"), None);

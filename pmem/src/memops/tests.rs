@@ -34,6 +34,7 @@ const GENERIC: MemKernels = MemKernels {
     name: "generic",
     cached_name: "generic",
     prefetch: crate::arch::x86_64::kernels::Prefetch::Off,
+    narrow_from: usize::MAX,
     memmove_nt: generic::memmove_nt,
     memset_nt: generic::memset_nt,
     memmove_temporal: generic::memmove_temporal,
@@ -48,9 +49,11 @@ fn available_kernels() -> Vec<MemKernels> {
     if cpu.avx2 {
         names.push("avx2");
         names.push("avx512-shape-on-avx2");
+        names.push("avx512-shape-on-avx2-narrow-long");
     }
     if cpu.avx512f {
         names.push("avx512f");
+        names.push("avx512f-narrow-long");
     }
     let by_name = names
         .iter()
@@ -265,6 +268,28 @@ fn every_kernel_small_overlaps() {
     }
 }
 
+/// Streamed bodies just below, at and above the length from which the narrow-long kernels
+/// stream through AVX2, for copies and for overlapping moves both ways.
+#[test]
+fn every_kernel_around_the_narrow_stream_length() {
+    use crate::arch::x86_64::kernels::NARROW_STREAMS_FROM as N;
+    for k in available_kernels() {
+        for mode in [Mode::Nt, Mode::NtCachedEdges] {
+            for len in [N - 64, N - 1, N, N + 1, N + 63, N + 64, N + 130] {
+                for dmis in [0, 1, 33, 63] {
+                    let smis = (dmis * 3 + len) % 64;
+                    check_copy(&k, mode, WriteBack::None, len, dmis, smis, len as u64);
+                }
+                for shift in [1, 64, 4096, len / 2] {
+                    for backward in [false, true] {
+                        check_overlap(&k, mode, len, shift, backward, (len + shift) as u64);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn every_kernel_random_sizes_and_overlaps() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
@@ -336,7 +361,7 @@ fn every_flag_combination() {
 fn every_flag_combination_in_every_class() {
     use crate::strategy::CpuClass;
     let cpu = CpuFeatures::detect();
-    for class in [CpuClass::AmdZen, CpuClass::IntelServer, CpuClass::Other] {
+    for class in CpuClass::ALL {
         let cfg = crate::config::Config {
             cpu_class: Some(class),
             ..Default::default()

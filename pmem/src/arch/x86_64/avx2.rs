@@ -129,5 +129,6 @@ pub mod wide64 {
         splat = |c| Pair(_mm256_set1_epi8(c as i8), _mm256_set1_epi8(c as i8)),
         small_copy = copy_le64,
         small_fill = fill_le64,
+        narrow_streams = super,
     }
 }

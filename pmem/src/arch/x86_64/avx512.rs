@@ -18,4 +18,6 @@ super::kernels::vector_kernels! {
     splat = |c| _mm512_set1_epi8(c as i8),
     small_copy = copy_le64,
     small_fill = fill_le64,
+    // Long copies may stream 32 bytes at a time (`Strategy::narrow_long_streams`).
+    narrow_streams = super::avx2,
 }

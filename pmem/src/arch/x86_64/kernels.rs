@@ -37,6 +37,8 @@ pub enum Prefetch {
     /// Streamed bodies and temporal blocks up to 256 KiB; longer ones are left to the
     /// hardware prefetcher.
     Window,
+    /// Streamed bodies of any length, temporal blocks up to 256 KiB.
+    StreamsWindowedTemporal,
     /// Streamed bodies of any length, temporal blocks never: PMDK's SSE2 and AVX kernels.
     Streams,
     /// Nothing: PMDK's AVX-512 kernels.
@@ -47,14 +49,14 @@ impl Prefetch {
     pub const fn stream_max(self) -> usize {
         match self {
             Prefetch::Window => 256 * 1024,
-            Prefetch::Streams => usize::MAX,
+            Prefetch::Streams | Prefetch::StreamsWindowedTemporal => usize::MAX,
             Prefetch::Off => 0,
         }
     }
 
     pub const fn temporal_max(self) -> usize {
         match self {
-            Prefetch::Window => 256 * 1024,
+            Prefetch::Window | Prefetch::StreamsWindowedTemporal => 256 * 1024,
             Prefetch::Streams | Prefetch::Off => 0,
         }
     }
@@ -69,11 +71,19 @@ impl std::fmt::Display for Prefetch {
                 let (min, max) = (k(PREFETCH_MIN), k(self.stream_max()));
                 write!(f, "streams+temporal {min}K-{max}K")
             }
+            Prefetch::StreamsWindowedTemporal => {
+                let (min, max) = (k(PREFETCH_MIN), k(self.temporal_max()));
+                write!(f, "streams from {min}K, temporal {min}K-{max}K")
+            }
             Prefetch::Streams => write!(f, "streams from {}K", k(PREFETCH_MIN)),
             Prefetch::Off => f.write_str("none"),
         }
     }
 }
+
+/// Where a strategy narrows long streams (`Strategy::narrow_long_streams`): a copy's streamed
+/// body of this many bytes or more takes the AVX2 loop in the AVX-512 kernels.
+pub(crate) const NARROW_STREAMS_FROM: usize = 32 * 1024;
 
 /// Bytes copied between two flush calls in the temporal kernels: four lines, written back
 /// while the next ones are copied; larger blocks were slower (docs/performance.md).
@@ -114,7 +124,8 @@ macro_rules! vector_kernels {
         stream = $stream:path,
         splat = |$c:ident| $splat:expr,
         small_copy = $small_copy:path,
-        small_fill = $small_fill:path $(,)?
+        small_fill = $small_fill:path
+        $(, narrow_streams = $($narrow:ident)::+)? $(,)?
     ) => {
         use $crate::arch::must_copy_backward;
         use $crate::arch::x86_64::flush::WriteBack;
@@ -519,7 +530,11 @@ macro_rules! vector_kernels {
         /// [s, s + n) readable, [d, d + n) writable, d line-aligned, n a multiple of LINE.
         #[target_feature(enable = $feature)]
         #[inline]
-        unsafe fn stream_lines_fwd<const PREFETCH_MAX: usize>(d: *mut u8, s: *const u8, n: usize) {
+        pub(super) unsafe fn stream_lines_fwd<const PREFETCH_MAX: usize>(
+            d: *mut u8,
+            s: *const u8,
+            n: usize,
+        ) {
             // SAFETY: every block lies in [0, n); the streamed addresses stay VEC-aligned.
             unsafe {
                 let mut i = 0;
@@ -558,7 +573,7 @@ macro_rules! vector_kernels {
         /// As `stream_lines_fwd`.
         #[target_feature(enable = $feature)]
         #[inline]
-        unsafe fn stream_lines_bwd(d: *mut u8, s: *const u8, n: usize) {
+        pub(super) unsafe fn stream_lines_bwd(d: *mut u8, s: *const u8, n: usize) {
             // SAFETY: as in stream_lines_fwd, mirrored.
             unsafe {
                 let mut i = n;
@@ -575,10 +590,50 @@ macro_rules! vector_kernels {
             }
         }
 
+        /// Streams a copy's body of whole lines ascending: with this width's loop, or, for
+        /// bodies of `NARROW_FROM` bytes and more, with the narrower kernels' loop where the
+        /// instantiation names them (`narrow_streams`); `usize::MAX`: never.
+        ///
+        /// # Safety
+        /// As `stream_lines_fwd`.
+        #[inline(always)]
+        unsafe fn stream_body_fwd<const PREFETCH_MAX: usize, const NARROW_FROM: usize>(
+            d: *mut u8,
+            s: *const u8,
+            n: usize,
+        ) {
+            // SAFETY: forwarded; the narrower kernels' ISA is implied by this one's.
+            unsafe {
+                $(
+                    if n >= NARROW_FROM {
+                        return $($narrow)::+::stream_lines_fwd::<PREFETCH_MAX>(d, s, n);
+                    }
+                )?
+                stream_lines_fwd::<PREFETCH_MAX>(d, s, n)
+            }
+        }
+
+        /// `stream_body_fwd` descending.
+        ///
+        /// # Safety
+        /// As `stream_lines_bwd`.
+        #[inline(always)]
+        unsafe fn stream_body_bwd<const NARROW_FROM: usize>(d: *mut u8, s: *const u8, n: usize) {
+            // SAFETY: as in stream_body_fwd.
+            unsafe {
+                $(
+                    if n >= NARROW_FROM {
+                        return $($narrow)::+::stream_lines_bwd(d, s, n);
+                    }
+                )?
+                stream_lines_bwd(d, s, n)
+            }
+        }
+
         /// # Safety
         /// Both ranges valid (may overlap); the CPU has the target feature.
         #[target_feature(enable = $feature)]
-        pub unsafe fn memmove_nt<const PREFETCH_MAX: usize>(
+        pub unsafe fn memmove_nt<const PREFETCH_MAX: usize, const NARROW_FROM: usize>(
             dst: *mut u8,
             src: *const u8,
             len: usize,
@@ -598,7 +653,7 @@ macro_rules! vector_kernels {
                 }
                 let cached_edges = edges == Edges::Cached;
                 if cached_edges && !backward {
-                    return nt_cached_edges_fwd::<PREFETCH_MAX>(dst, src, len, flush);
+                    return nt_cached_edges_fwd::<PREFETCH_MAX, NARROW_FROM>(dst, src, len, flush);
                 }
                 // Edges through the cache (backward here) split at the lines, as forwards.
                 let split = if cached_edges {
@@ -616,9 +671,9 @@ macro_rules! vector_kernels {
                     return;
                 };
                 if backward {
-                    nt_split_bwd(dst, src, len, parts, flush, cached_edges);
+                    nt_split_bwd::<NARROW_FROM>(dst, src, len, parts, flush, cached_edges);
                 } else {
-                    nt_split_fwd::<PREFETCH_MAX>(dst, src, len, parts, flush, cached_edges);
+                    nt_split_fwd::<PREFETCH_MAX, NARROW_FROM>(dst, src, len, parts, flush, cached_edges);
                 }
             }
         }
@@ -631,7 +686,7 @@ macro_rules! vector_kernels {
         /// # Safety
         /// As `memmove_nt`, for dst <= src or apart.
         #[inline(always)]
-        unsafe fn nt_cached_edges_fwd<const PREFETCH_MAX: usize>(
+        unsafe fn nt_cached_edges_fwd<const PREFETCH_MAX: usize, const NARROW_FROM: usize>(
             dst: *mut u8,
             src: *const u8,
             len: usize,
@@ -646,7 +701,7 @@ macro_rules! vector_kernels {
                     flush.write_back(dst, head);
                 }
                 let (d, s) = (dst.add(head), src.add(head));
-                stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
+                stream_body_fwd::<PREFETCH_MAX, NARROW_FROM>(d, s, body);
                 if tail != 0 {
                     copy_upto_8vec(d.add(body), s.add(body), tail);
                     flush.write_back(d.add(body), tail);
@@ -681,7 +736,7 @@ macro_rules! vector_kernels {
         /// # Safety
         /// As `memmove_nt`; head + body + tail == len, the body whole destination lines.
         #[inline(always)]
-        unsafe fn nt_split_fwd<const PREFETCH_MAX: usize>(
+        unsafe fn nt_split_fwd<const PREFETCH_MAX: usize, const NARROW_FROM: usize>(
             dst: *mut u8,
             src: *const u8,
             len: usize,
@@ -700,7 +755,7 @@ macro_rules! vector_kernels {
                 } else {
                     stream_copy_fwd(dst, src, head, flush);
                 }
-                stream_lines_fwd::<PREFETCH_MAX>(d, s, body);
+                stream_body_fwd::<PREFETCH_MAX, NARROW_FROM>(d, s, body);
                 if edge_through_cache(dt, tail, src_range, cached_edges) {
                     copy_upto_8vec(dt, st, tail);
                     flush.write_back(dt, tail);
@@ -715,7 +770,7 @@ macro_rules! vector_kernels {
         /// # Safety
         /// As `nt_split_fwd`.
         #[inline(always)]
-        unsafe fn nt_split_bwd(
+        unsafe fn nt_split_bwd<const NARROW_FROM: usize>(
             dst: *mut u8,
             src: *const u8,
             len: usize,
@@ -734,7 +789,7 @@ macro_rules! vector_kernels {
                 } else {
                     stream_copy_bwd(dt, st, tail, flush);
                 }
-                stream_lines_bwd(d, s, body);
+                stream_body_bwd::<NARROW_FROM>(d, s, body);
                 if edge_through_cache(dst, head, src_range, cached_edges) {
                     copy_upto_8vec(dst, src, head);
                     flush.write_back(dst, head);
