@@ -44,7 +44,8 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [--quick|--full] [--ours PATH] [--pmdk PATH]\n"
 		"          [--filter SUBSTR] [--size BYTES] [--aln al|mis] [--rounds N]\n"
-		"          [--csv FILE] [--cpu N] [--strategy TEXT] [OURS_PATH]\n"
+		"          [--csv FILE] [--cpu N] [--strategy TEXT] [--class NAME]\n"
+		"          [OURS_PATH]\n"
 		"       %s --cpu-tag | --probe LIB\n"
 		"env: BENCH_OURS BENCH_PMDK BENCH_QUICK=1 BENCH_FILTER BENCH_CSV\n"
 		"     BENCH_DIR (default /dev/shm) BENCH_CPU (pin to a cpu)\n",
@@ -94,6 +95,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->only_mis = !strcmp(argv[++i], "mis");
 		else if (!strcmp(argv[i], "--strategy") && i + 1 < argc)
 			o->strategy = argv[++i];
+		else if (!strcmp(argv[i], "--class") && i + 1 < argc)
+			o->cpu_class = argv[++i];
 		else if (!strcmp(argv[i], "--cpu-tag")) {
 			cpu_identify(&Cpu);
 			printf("%s\n", Cpu.tag);

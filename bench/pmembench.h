@@ -24,7 +24,7 @@
 #include <time.h>
 #include <sys/types.h>
 
-#include "cpu_class.h"
+#include "cpu_id.h"
 
 #define KiB ((size_t)1024)
 #define MiB (KiB * 1024)
@@ -151,6 +151,7 @@ struct opts {
 	size_t only_size;     /* --size: one size class (bytes), 0 = all */
 	int only_mis;	      /* --aln al|mis: one alignment, -1 = both */
 	const char *strategy; /* --strategy: ours' dispatch line, for the header */
+	const char *cpu_class; /* --class: the class ours detects here, NULL = unknown */
 };
 
 struct report {
@@ -176,8 +177,9 @@ extern struct cpu_id Cpu;
 extern const char *Nt_isa;
 extern void (*nt_copy)(char *, const char *, size_t);
 extern double Call_ns;
-/* the class whose strategy ours follows, from its log line (PMEM_CPU_CLASS may differ) */
-extern char Strategy_class[32];
+/* the class ours detects on this CPU ("unknown" without --class), and the class whose
+ * strategy it follows, from its log line (PMEM_CPU_CLASS may differ) */
+extern char Cpu_class[32], Strategy_class[32];
 
 extern char *SrcP[2 + NREF]; /* one source per participant, random */
 extern size_t Region;	     /* size of Src and of each pool */

@@ -48,9 +48,18 @@ case "${BENCH_QUICK:-0}" in 0|'') ;; *) mode=quick;; esac
 
 # Every output file names the CPU it was measured on (e.g. amd-zen3, intel-icelake-server).
 cpu=$(bench/build/pmembench --cpu-tag)
-# The strategy ours resolved on this CPU, as its load-time log line (NOTICE) states it.
-strategy=$(PMEM_LOG_LEVEL=4 PMEM_LOG_FILE= bench/build/pmembench --probe "$ours" 2>&1 |
-    sed -n 's/.*\] \(cpu class: .*\)/\1/p' | head -n 1)
+# Ours' load-time log line (NOTICE), "cpu class: X, flush: ...":  probe [ENV-ARG...] LIB
+probe() {
+    env "${@:1:$#-1}" PMEM_LOG_LEVEL=4 PMEM_LOG_FILE= bench/build/pmembench --probe "${@: -1}" \
+        2>&1 | sed -n 's/.*\] \(cpu class: .*\)/\1/p' | head -n 1 || true
+}
+# The strategy ours follows in this run (PMEM_CPU_CLASS, if set, picks it) ...
+strategy=$(probe "$ours")
+# ... and the class it detects on this CPU, which names the targets: the library holds the
+# class rule, the bench only asks.  A self-test has PMDK in ours' slot: ask our build.
+class_lib=$ours
+[ -n "${BENCH_SELFTEST:-}" ] && class_lib=$root/build/libpmem.so.1
+class=$(probe -u PMEM_CPU_CLASS "$class_lib" | sed -n 's/^cpu class: \([^,]*\),.*/\1/p')
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
 base=bench/results/pmembench-$cpu-$stamp-$mode
@@ -58,7 +67,7 @@ base=bench/results/pmembench-$cpu-$stamp-$mode
 
 set +e
 bench/build/pmembench --pmdk "$pmdk" --ours "$ours" --csv "$base.csv" \
-    --strategy "$strategy" "$@" | tee "$base.txt"
+    --strategy "$strategy" ${class:+--class "$class"} "$@" | tee "$base.txt"
 rc=${PIPESTATUS[0]}
 set -e
 if [ -s "$base.csv" ]; then
