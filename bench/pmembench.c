@@ -12,8 +12,8 @@
  * This file: the options, and the order of the steps of a run.
  *
  * Build: bench/run.sh (the .c files of bench/ together, -O2, -ldl -lm; no
- * -march=native: the AVX-512 / AVX2 ceiling kernels use target attributes +
- * runtime dispatch)
+ * -march=native: the AVX-512 / AVX2 NT loops use target attributes and run
+ * only where the CPU has them)
  */
 #include "pmembench.h"
 
@@ -169,12 +169,12 @@ int main(int argc, char **argv)
 
 	cpu_detect();
 	cpu_identify(&Cpu);
-	nt_copy_select();
 	libs_load(o.pmdk, o.ours);
 
 	struct report rep = { .rmin = 1e9, .rmax = 0 };
 	rep.same_file = libs_same_file();
 	memory_setup(o.dir);
+	nt_calibrate(); /* which NT loop is the ceiling, before anything is printed */
 	report_header(&rep, &o);
 
 	int nrows;
