@@ -12,8 +12,9 @@
 #
 # Output: table on stdout, bench/results/pmembench-<cpu>-<utc>-<mode>.{csv,txt},
 # bench/results/latest-<cpu>.{csv,txt} and bench/results/throughput-<cpu>.svg, where <cpu>
-# names the CPU (amd-zen3, intel-icelake-server, ...). A full table worth keeping goes to
-# docs/bench-<cpu>.txt by hand.
+# names the CPU (amd-zen3, amd-zen4, intel-icelake-server, ...). A full table worth keeping
+# goes to docs/bench-<cpu>.txt by hand. The CPU class, which picks the targets, is ours' own
+# answer (probed below), passed as --class.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -21,8 +22,8 @@ cd "$root"
 
 CC=${CC:-cc}
 mkdir -p bench/build bench/results
-# -O2, no -march=native: the AVX-512/AVX2 ceiling kernels use target
-# attributes and are picked at run time.
+# -O2, no -march=native: the AVX-512/AVX2 NT loops use target attributes and
+# run only where the CPU has them; the fastest one is the ceiling.
 $CC -O2 -g -Wall -Wextra -o bench/build/pmembench \
     bench/pmembench.c bench/libs.c bench/kernels.c bench/memory.c \
     bench/rows.c bench/ops.c bench/measure.c bench/report.c -ldl -lm
