@@ -430,10 +430,10 @@ static void print_targets(const row_t *rows, int nrows, double gm, double rmin)
 	}
 #undef T
 	if (c.n)
-		printf("  copies >= 1 MiB (memcpy_persist, NT, NODRAIN rows, %d): ours at %.1f%% "
+		printf("%scopies >= 1 MiB (memcpy_persist, NT, NODRAIN rows, %d): ours at %.1f%% "
 		       "of the NT ceiling (%s loop) on average, worst %.1f%%; PMDK %.1f%%, "
-		       "worst %.1f%%\n", c.n, c.avg[1], Nt_isa, c.worst[1], c.avg[0],
-		       c.worst[0]);
+		       "worst %.1f%%\n", t >= 0 ? "  " : "", c.n, c.avg[1], Nt_isa, c.worst[1],
+		       c.avg[0], c.worst[0]);
 }
 
 /* the geometric mean line, the self-test's noise band, the CSV's last line */
