@@ -12,6 +12,7 @@
 
 #include <string.h>
 #include <immintrin.h>
+#include <sys/resource.h>
 
 int Has_clwb, Has_clflushopt, Has_avx512f, Has_avx2;
 struct cpu_id Cpu;
@@ -200,27 +201,55 @@ void cpu_detect(void)
 #define CAL_STRIDE (CAL_SIZE + 4096)
 #define CAL_PASSES 7
 
-/* one pass of CAL_SIZE copies over every slot of the window: ns of each copy in t[] */
+static long switches(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* one pass of CAL_SIZE copies over every slot of the window: ns of each copy in t[],
+ * negative when the thread was switched out during the copy */
 static void cal_pass(const struct nt_loop *l, size_t nslots, int mis, double *t)
 {
 	char *dst = RefPool[0] + (mis ? 7 : 0);
 	const char *src = SrcP[CEIL_P] + (mis ? 3 : 0);
 	for (size_t s = 0; s < nslots; s++) {
+		long sw = switches();
 		uint64_t t0 = now_ns();
 		l->copy(dst + s * CAL_STRIDE, src + s * CAL_STRIDE, CAL_SIZE);
 		BARRIER();
 		t[s] = (double)(now_ns() - t0);
+		if (switches() != sw)
+			t[s] = -t[s];
 	}
+}
+
+/* median of the copies that ran undisturbed, or of all when fewer than a pass did;
+ * *used counts the copies it is taken over */
+static double cal_median(const double *t, int n, int *used)
+{
+	double v[n];
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (t[i] > 0)
+			v[k++] = t[i];
+	if (k < n / CAL_PASSES)
+		for (int i = k = 0; i < n; i++)
+			v[k++] = t[i] > 0 ? t[i] : -t[i];
+	*used = k;
+	return quantile(v, k, 0.5);
 }
 
 /*
  * Each loop copies 16 MiB pieces, aligned and misaligned (dst +7, src +3), over a
  * window of 4 x LLC, so every store goes to memory as in the long copy rows.  The
  * loops take turns pass by pass, each in every place of the order, so drift hits
- * them alike.  Each copy is timed on its own (about a millisecond: a time slice lost
- * to another process spoils one sample, not a pass) and each figure is the median
- * over CAL_PASSES passes.  The fastest over both alignments is the ceiling the copy
- * rows are measured against.
+ * them alike.  Each copy is timed on its own (about a millisecond) and one during
+ * which the thread was switched out is left out: on a shared CPU a lost time slice
+ * would otherwise decide which loop looks fastest.  Each figure is the median of
+ * the rest over CAL_PASSES passes.  The fastest over both alignments is the
+ * ceiling the copy rows are measured against.
  */
 void nt_calibrate(void)
 {
@@ -239,8 +268,16 @@ void nt_calibrate(void)
 	Nt_best = 0;
 	for (int k = 0; k < Nt_nloops; k++) {
 		struct nt_loop *l = &Nt_loop[k];
-		double al = quantile(t[k][0], (int)ns, 0.5);
-		double mis = quantile(t[k][1], (int)ns, 0.5);
+		int u0, u1;
+		double al = cal_median(t[k][0], (int)ns, &u0);
+		double mis = cal_median(t[k][1], (int)ns, &u1);
+		if (u0 < Nt_cal_copies)
+			Nt_cal_copies = u0;
+		if (u1 < Nt_cal_copies)
+			Nt_cal_copies = u1;
+		if (Debug)
+			fprintf(stderr, "# NT loop %s: %d/%d copies undisturbed\n", l->isa,
+				u0 + u1, 2 * (int)ns);
 		l->gbps[0] = CAL_SIZE / al;
 		l->gbps[1] = CAL_SIZE / mis;
 		l->score = 2 * CAL_SIZE / (al + mis);

@@ -194,7 +194,7 @@ extern int Nref;		       /* reference participants: 2 + Nt_nloops */
 extern const char *Nt_isa;	       /* the ceiling's width */
 extern void (*nt_copy)(char *, const char *, size_t); /* the ceiling */
 extern size_t Nt_cal_window;	       /* calibration: the window its copies cover */
-extern int Nt_cal_copies;	       /* and how many copies each figure is the median of */
+extern int Nt_cal_copies;	       /* and how many copies a figure is the median of, at least */
 extern double Call_ns;
 /* the class ours detects on this CPU ("unknown" without --class), and the class whose
  * strategy it follows, from its log line (PMEM_CPU_CLASS may differ) */

@@ -152,7 +152,7 @@ static void header_ceiling(void)
 {
 	char cal[256];
 	printf("NT ceiling: the %s loop, the fastest plain NT-store copy of any width here; "
-	       "GB/s aligned/misaligned,\n  median of %d copies of 16 MiB over %zu MiB: %s\n",
+	       "GB/s aligned/misaligned,\n  median of >= %d undisturbed copies of 16 MiB over %zu MiB: %s\n",
 	       Nt_isa, Nt_cal_copies, Nt_cal_window / MiB,
 	       nt_cal_text(cal, sizeof(cal), 0));
 }
