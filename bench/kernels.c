@@ -199,7 +199,7 @@ void cpu_detect(void)
 /* ------------------------------------------------------------------ */
 #define CAL_SIZE (16 * MiB)
 #define CAL_STRIDE (CAL_SIZE + 4096)
-#define CAL_PASSES 7
+#define CAL_WINDOWS 7 /* copies per loop and alignment: 7 windows' worth */
 
 static long switches(void)
 {
@@ -208,24 +208,21 @@ static long switches(void)
 	return ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
-/* one pass of CAL_SIZE copies over every slot of the window: ns of each copy in t[],
- * negative when the thread was switched out during the copy */
-static void cal_pass(const struct nt_loop *l, size_t nslots, int mis, double *t)
+/* one CAL_SIZE copy into slot s of the window: ns, negative when the thread was
+ * switched out during the copy */
+static double cal_copy(const struct nt_loop *l, size_t s, int mis)
 {
-	char *dst = RefPool[0] + (mis ? 7 : 0);
-	const char *src = SrcP[CEIL_P] + (mis ? 3 : 0);
-	for (size_t s = 0; s < nslots; s++) {
-		long sw = switches();
-		uint64_t t0 = now_ns();
-		l->copy(dst + s * CAL_STRIDE, src + s * CAL_STRIDE, CAL_SIZE);
-		BARRIER();
-		t[s] = (double)(now_ns() - t0);
-		if (switches() != sw)
-			t[s] = -t[s];
-	}
+	char *dst = RefPool[0] + s * CAL_STRIDE + (mis ? 7 : 0);
+	const char *src = SrcP[CEIL_P] + s * CAL_STRIDE + (mis ? 3 : 0);
+	long sw = switches();
+	uint64_t t0 = now_ns();
+	l->copy(dst, src, CAL_SIZE);
+	BARRIER();
+	double t = (double)(now_ns() - t0);
+	return switches() == sw ? t : -t;
 }
 
-/* median of the copies that ran undisturbed, or of all when fewer than a pass did;
+/* median of the copies that ran undisturbed, or of all when fewer than a window's worth did;
  * *used counts the copies it is taken over */
 static double cal_median(const double *t, int n, int *used)
 {
@@ -234,7 +231,7 @@ static double cal_median(const double *t, int n, int *used)
 	for (int i = 0; i < n; i++)
 		if (t[i] > 0)
 			v[k++] = t[i];
-	if (k < n / CAL_PASSES)
+	if (k < n / CAL_WINDOWS)
 		for (int i = k = 0; i < n; i++)
 			v[k++] = t[i] > 0 ? t[i] : -t[i];
 	*used = k;
@@ -242,27 +239,29 @@ static double cal_median(const double *t, int n, int *used)
 }
 
 /*
- * Each loop copies 16 MiB pieces, aligned and misaligned (dst +7, src +3), over a
- * window of 4 x LLC, so every store goes to memory as in the long copy rows.  The
- * loops take turns pass by pass, each in every place of the order, so drift hits
- * them alike.  Each copy is timed on its own (about a millisecond) and one during
- * which the thread was switched out is left out: on a shared CPU a lost time slice
- * would otherwise decide which loop looks fastest.  Each figure is the median of
- * the rest over CAL_PASSES passes.  The fastest over both alignments is the
- * ceiling the copy rows are measured against.
+ * Each loop copies 16 MiB pieces, aligned and misaligned (dst +7, src +3), into the
+ * slots of a window of 4 x LLC in turn, so every copy reads and writes memory last
+ * touched a window earlier, out of the cache, as in the long copy rows.  The loops
+ * take turns copy by copy, each in every place of the order, so a burst of traffic
+ * from elsewhere hits them alike.  Each copy is timed on its own (about a
+ * millisecond) and one during which the thread was switched out is left out: on a
+ * shared CPU a lost time slice would otherwise decide which loop looks fastest.
+ * Each figure is the median of the rest of CAL_WINDOWS x slots copies.  The fastest
+ * over both alignments is the ceiling the copy rows are measured against.
  */
 void nt_calibrate(void)
 {
-	size_t nslots = Region / CAL_STRIDE, ns = CAL_PASSES * nslots;
+	size_t nslots = Region / CAL_STRIDE, ns = CAL_WINDOWS * nslots, slot = 0;
 	double t[NT_MAX][2][ns];
-	for (int k = 0; k < Nt_nloops; k++)
-		cal_pass(&Nt_loop[k], nslots, 0, t[k][0]); /* warm-up */
-	for (int i = 0; i < CAL_PASSES; i++)
-		for (int j = 0; j < Nt_nloops; j++) {
-			int k = (i + j) % Nt_nloops;
-			for (int m = 0; m < 2; m++)
-				cal_pass(&Nt_loop[k], nslots, m, t[k][m] + i * nslots);
-		}
+	for (size_t i = 0; i < nslots; i++) /* warm-up: one window */
+		cal_copy(&Nt_loop[i % Nt_nloops], i, 0);
+	for (size_t i = 0; i < ns; i++)
+		for (int m = 0; m < 2; m++)
+			for (int j = 0; j < Nt_nloops; j++) {
+				int k = (int)((i + j) % Nt_nloops);
+				t[k][m][i] = cal_copy(&Nt_loop[k], slot, m);
+				slot = slot + 1 == nslots ? 0 : slot + 1;
+			}
 	Nt_cal_window = nslots * CAL_STRIDE;
 	Nt_cal_copies = (int)ns;
 	Nt_best = 0;
