@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *Ref_label[NREF] = { "glibc memcpy", "memcpy+clwb+sfence",
-				       "NT ceiling" };
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -47,7 +44,7 @@ static int check_all(row_t *r, int first, int np)
 	for (int k = 0; k < np; k++) {
 		if (check_part(first + k, r) != 0) {
 			/* "who: why", cut to the size of why */
-			const char *who = first ? Ref_label[k] : Lib[k].label;
+			const char *who = first ? ref_name(k) : Lib[k].label;
 			char tmp[160];
 			int room = (int)(sizeof(tmp) - 3 - strlen(who));
 			snprintf(tmp, sizeof(tmp), "%s: %.*s", who, room, r->why);
@@ -84,7 +81,7 @@ static size_t calibrate(row_t *r, int first, double *t)
 }
 
 /* R rounds of n ops each: per[k][i] is ns/op of participant k in round i
- * (per[2] the interleaved ceiling), ratio[] one PMDK/ours ratio per pair */
+ * (per[2] the interleaved ceiling in library rows), ratio[] one PMDK/ours ratio per pair */
 static void run_rounds(row_t *r, int first, int np, size_t n, size_t rc, int R,
 		       double per[][R], double ratio[])
 {
@@ -162,7 +159,7 @@ void measure(row_t *r)
 	if (t > 20e6 && R > 8)
 		R = 8;
 	r->rounds = R;
-	double per[3][R];
+	double per[NREF_MAX][R];
 	double ratio[R / 2];
 	if (r->with_ceil) {
 		Cursor[CEIL_P] = (Cursor[first] + r->nslots / 2) % r->nslots;

@@ -1,6 +1,6 @@
 /*
  * memory.c -- what the rows read and write: random sources, the per-library
- * pmem_map_file destinations, the reference kernels' mapping, and their cleanup.
+ * pmem_map_file destinations, the reference kernels' mappings, and their cleanup.
  */
 #include "pmembench.h"
 
@@ -12,12 +12,12 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-char *SrcP[2 + NREF];
+char *SrcP[2 + NREF_MAX];
 size_t Region;
 size_t Llc;
 char *Scratch;
-/* the 3 reference kernels rotate over PMDK's, ours' and this mapping, never sharing one */
-char *RefPool;
+/* the reference kernels rotate over PMDK's, ours' and these mappings, never sharing one */
+char *RefPool[NREF_MAX - 2];
 uint64_t Rng = 0x9E3779B97F4A7C15ull;
 
 /* from the one fixed-seed generator: every run writes the same bytes */
@@ -134,7 +134,7 @@ static void region_size(void)
 /* one random source per participant (same bytes), and the overlap checks' oracle */
 static void sources_create(void)
 {
-	for (int k = 0; k < 2 + NREF; k++) {
+	for (int k = 0; k < 2 + Nref; k++) {
 		SrcP[k] = mmap(NULL, Region + 2 * MiB, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		if (SrcP[k] == MAP_FAILED)
@@ -150,24 +150,25 @@ static void sources_create(void)
 		die("mmap: %s", strerror(errno));
 }
 
-/* the reference kernels' own shared mapping, in the same directory as the pools */
-static void ref_pool_create(const char *dir)
+/* one of the reference kernels' own shared mappings, in the same directory as the pools */
+static char *ref_pool_create(const char *dir, int i)
 {
 	char path[300];
-	snprintf(path, sizeof(path), "%s/pmembench-%d-ref.pool", dir,
-		 (int)getpid());
+	snprintf(path, sizeof(path), "%s/pmembench-%d-ref%d.pool", dir,
+		 (int)getpid(), i);
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		die("%s: %s", path, strerror(errno));
 	unlink(path);
 	if (posix_fallocate(fd, 0, (off_t)Region) != 0)
 		die("posix_fallocate %s failed", path);
-	RefPool = mmap(NULL, Region, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char *p = mmap(NULL, Region, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (RefPool == MAP_FAILED)
+	if (p == MAP_FAILED)
 		die("mmap %s: %s", path, strerror(errno));
 	for (size_t o = 0; o < Region; o += 4096)
-		RefPool[o] = 0;
+		p[o] = 0;
+	return p;
 }
 
 void memory_setup(const char *dir)
@@ -178,5 +179,6 @@ void memory_setup(const char *dir)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	pools_create(dir);
-	ref_pool_create(dir);
+	for (int i = 0; i < Nref - 2; i++)
+		RefPool[i] = ref_pool_create(dir, i);
 }

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 volatile unsigned long Sink;
-size_t Cursor[2 + NREF];
+size_t Cursor[2 + NREF_MAX];
 
 static inline size_t next_slot(int p, const row_t *r)
 {
@@ -47,8 +47,9 @@ static char *part_pool(int p)
 static char *part_pool_at(int p, const row_t *r)
 {
 	if (p >= 2) {
-		int m = (Pool_sel + p - 2) % 3;
-		return (m == 2 ? RefPool : Lib[m].pool) + r->base;
+		/* the reference kernels rotate over as many mappings as they are */
+		int m = (Pool_sel + p - 2) % Nref;
+		return (m < 2 ? Lib[m].pool : RefPool[m - 2]) + r->base;
 	}
 	return Lib[part_idx(p)].pool + r->base;
 }
@@ -252,12 +253,13 @@ static double batch_is_pmem(int p, row_t *r, size_t n, lib_t *L, char *pool)
 	return (double)(t1 - t0);
 }
 
-/* reference participant p: 2 = glibc memcpy, 3 = memcpy+clwb+sfence, 4 = NT ceiling */
+/* reference participant p: 2 = glibc memcpy, 3 = memcpy+clwb+sfence, 4.. = NT loops */
 static double batch_ref_copy(int p, row_t *r, size_t n, char *pool, const char *Src)
 {
 	size_t st = r->stride, ns = r->nslots, sz = r->size;
 	size_t half = ns / 2;
 	int k = p - 2;
+	void (*nt)(char *, const char *, size_t) = k >= 2 ? Nt_loop[k - 2].copy : NULL;
 	uint64_t t0 = now_ns();
 	for (size_t i = 0; i < n; i++) {
 		size_t s = next_slot(p, r);
@@ -269,7 +271,7 @@ static double batch_ref_copy(int p, row_t *r, size_t n, char *pool, const char *
 		else if (k == 1)
 			ref_memcpy_clwb(d, sr, sz);
 		else
-			nt_copy(d, sr, sz);
+			nt(d, sr, sz);
 		BARRIER();
 	}
 	uint64_t t1 = now_ns();
@@ -343,12 +345,8 @@ static int check_copy(int p, row_t *r, lib_t *L, char *d)
 	else if (r->kind == K_MEMCPY_FLAGS) {
 		L->memcpy(d, s, sz, r->flags);
 		L->drain();
-	} else if (p == 2)
-		memcpy(d, s, sz);
-	else if (p == 3)
-		ref_memcpy_clwb(d, s, sz);
-	else
-		nt_copy(d, s, sz);
+	} else
+		ref_copy(p - 2, d, s, sz);
 	if (memcmp(d, s, sz) != 0) {
 		snprintf(r->why, sizeof(r->why), "copied bytes differ");
 		return -1;

@@ -12,8 +12,8 @@
  * This file: the options, and the order of the steps of a run.
  *
  * Build: bench/run.sh (the .c files of bench/ together, -O2, -ldl -lm; no
- * -march=native: the AVX-512 / AVX2 ceiling kernels use target attributes +
- * runtime dispatch)
+ * -march=native: the AVX-512 / AVX2 NT loops use target attributes and run
+ * only where the CPU has them)
  */
 #include "pmembench.h"
 
@@ -44,7 +44,8 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [--quick|--full] [--ours PATH] [--pmdk PATH]\n"
 		"          [--filter SUBSTR] [--size BYTES] [--aln al|mis] [--rounds N]\n"
-		"          [--csv FILE] [--cpu N] [--strategy TEXT] [OURS_PATH]\n"
+		"          [--csv FILE] [--cpu N] [--strategy TEXT] [--class NAME]\n"
+		"          [OURS_PATH]\n"
 		"       %s --cpu-tag | --probe LIB\n"
 		"env: BENCH_OURS BENCH_PMDK BENCH_QUICK=1 BENCH_FILTER BENCH_CSV\n"
 		"     BENCH_DIR (default /dev/shm) BENCH_CPU (pin to a cpu)\n",
@@ -94,6 +95,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->only_mis = !strcmp(argv[++i], "mis");
 		else if (!strcmp(argv[i], "--strategy") && i + 1 < argc)
 			o->strategy = argv[++i];
+		else if (!strcmp(argv[i], "--class") && i + 1 < argc)
+			o->cpu_class = argv[++i];
 		else if (!strcmp(argv[i], "--cpu-tag")) {
 			cpu_identify(&Cpu);
 			printf("%s\n", Cpu.tag);
@@ -166,12 +169,12 @@ int main(int argc, char **argv)
 
 	cpu_detect();
 	cpu_identify(&Cpu);
-	nt_copy_select();
 	libs_load(o.pmdk, o.ours);
 
 	struct report rep = { .rmin = 1e9, .rmax = 0 };
 	rep.same_file = libs_same_file();
 	memory_setup(o.dir);
+	nt_calibrate(); /* which NT loop is the ceiling, before anything is printed */
 	report_header(&rep, &o);
 
 	int nrows;

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <sys/types.h>
 
-#include "cpu_class.h"
+#include "cpu_id.h"
 
 #define KiB ((size_t)1024)
 #define MiB (KiB * 1024)
@@ -100,8 +100,16 @@ enum kind {
 	K_MAP_CREATE,	 /* pmem_map_file(CREATE, len) + pmem_unmap */
 	K_MAP_OPEN,	 /* pmem_map_file(existing) + pmem_unmap */
 	K_IS_PMEM,	 /* pmem_is_pmem(range) */
-	K_REF_COPY,	 /* glibc memcpy / memcpy+clwb+sfence / NT ceiling */
+	K_REF_COPY,	 /* glibc memcpy / memcpy+clwb+sfence / each NT loop */
 };
+
+/* The reference participants of the "reference copies" rows (2..): glibc memcpy,
+ * memcpy+clwb+sfence, then one plain NT-store loop per width the CPU runs. */
+#define NT_MAX 3
+#define NREF_MAX (2 + NT_MAX)
+/* participant index of the ceiling interleaved into library rows (an index for its
+ * cursor and source; no reference row runs in the same row) */
+#define CEIL_P (2 + 2)
 
 typedef struct row {
 	char name[48];
@@ -115,7 +123,7 @@ typedef struct row {
 	int max_batch;
 	/* results */
 	int nparts;
-	double med_ns[3];
+	double med_ns[NREF_MAX];
 	double ratio, r25, r75;
 	double pct_ceil[2];
 	int with_ceil;	 /* NT ceiling interleaved as a 3rd participant */
@@ -125,9 +133,6 @@ typedef struct row {
 	const char *status;
 	char why[160];
 } row_t;
-
-#define NREF 3
-#define CEIL_P (2 + 2) /* participant index of the NT-store ceiling */
 
 static inline int is_dirty_kind(enum kind k)
 {
@@ -151,6 +156,7 @@ struct opts {
 	size_t only_size;     /* --size: one size class (bytes), 0 = all */
 	int only_mis;	      /* --aln al|mis: one alignment, -1 = both */
 	const char *strategy; /* --strategy: ours' dispatch line, for the header */
+	const char *cpu_class; /* --class: the class ours detects here, NULL = unknown */
 };
 
 struct report {
@@ -173,19 +179,34 @@ extern double Target_ns;
 /* ------------------------------------------------------------------ */
 extern int Has_clwb, Has_clflushopt, Has_avx512f, Has_avx2;
 extern struct cpu_id Cpu;
-extern const char *Nt_isa;
-extern void (*nt_copy)(char *, const char *, size_t);
+/* a plain non-temporal store copy loop of one width, and its calibration */
+struct nt_loop {
+	const char *isa;  /* "avx512", "avx2", "sse2" */
+	void (*copy)(char *, const char *, size_t);
+	char label[24];   /* "NT loop avx2": the table's reference row */
+	char key[24];     /* "ref_nt_avx2": the CSV's */
+	double gbps[2];   /* long copies: aligned, misaligned */
+	double score;     /* both: bytes / (aligned + misaligned time) */
+};
+extern struct nt_loop Nt_loop[NT_MAX]; /* the widths this CPU runs, widest first */
+extern int Nt_nloops, Nt_best;	       /* how many; the fastest, the ceiling */
+extern int Nref;		       /* reference participants: 2 + Nt_nloops */
+extern const char *Nt_isa;	       /* the ceiling's width */
+extern void (*nt_copy)(char *, const char *, size_t); /* the ceiling */
+extern size_t Nt_cal_window;	       /* calibration: the window its copies cover */
+extern int Nt_cal_copies;	       /* and how many copies a figure is the median of, at least */
 extern double Call_ns;
-/* the class whose strategy ours follows, from its log line (PMEM_CPU_CLASS may differ) */
-extern char Strategy_class[32];
+/* the class ours detects on this CPU ("unknown" without --class), and the class whose
+ * strategy it follows, from its log line (PMEM_CPU_CLASS may differ) */
+extern char Cpu_class[32], Strategy_class[32];
 
-extern char *SrcP[2 + NREF]; /* one source per participant, random */
+extern char *SrcP[2 + NREF_MAX]; /* one source per participant, random */
 extern size_t Region;	     /* size of Src and of each pool */
 extern size_t Llc;
 extern char *Scratch;	     /* oracle buffer for overlap checks */
-extern char *RefPool;	     /* a third mapping, for the reference kernels */
+extern char *RefPool[NREF_MAX - 2]; /* more mappings, for the reference kernels */
 extern volatile unsigned long Sink; /* results the compiler must not drop */
-extern size_t Cursor[2 + NREF];	    /* next slot of each participant */
+extern size_t Cursor[2 + NREF_MAX]; /* next slot of each participant */
 extern int Pool_sel;		    /* this round's mapping swap (ops.c) */
 extern uint64_t Rng;		    /* fixed seed: the same data every run */
 
@@ -225,8 +246,11 @@ int libs_same_file(void);
 
 /* kernels.c */
 void cpu_detect(void);
-void nt_copy_select(void);
+void nt_calibrate(void);
 void ref_memcpy_clwb(char *d, const char *s, size_t n);
+const char *ref_name(int k);
+const char *ref_key(int k);
+void ref_copy(int k, char *d, const char *s, size_t n);
 double call_overhead_ns(void);
 
 /* memory.c */

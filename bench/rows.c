@@ -74,7 +74,7 @@ static void add(row_t *rows, int *nrows, const char *nm, enum kind k, size_t sz,
 	r->size = sz;
 	r->mis = m;
 	r->flags = fl;
-	r->nparts = k == K_REF_COPY ? NREF : 2;
+	r->nparts = k == K_REF_COPY ? Nref : 2;
 	r->with_ceil = is_copy_kind(k) && k != K_REF_COPY && sz >= MiB;
 }
 

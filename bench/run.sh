@@ -12,8 +12,9 @@
 #
 # Output: table on stdout, bench/results/pmembench-<cpu>-<utc>-<mode>.{csv,txt},
 # bench/results/latest-<cpu>.{csv,txt} and bench/results/throughput-<cpu>.svg, where <cpu>
-# names the CPU (amd-zen3, intel-icelake-server, ...). A full table worth keeping goes to
-# docs/bench-<cpu>.txt by hand.
+# names the CPU (amd-zen3, amd-zen4, intel-icelake-server, ...). A full table worth keeping
+# goes to docs/bench-<cpu>.txt by hand. The CPU class, which picks the targets, is ours' own
+# answer (probed below), passed as --class.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -21,8 +22,8 @@ cd "$root"
 
 CC=${CC:-cc}
 mkdir -p bench/build bench/results
-# -O2, no -march=native: the AVX-512/AVX2 ceiling kernels use target
-# attributes and are picked at run time.
+# -O2, no -march=native: the AVX-512/AVX2 NT loops use target attributes and
+# run only where the CPU has them; the fastest one is the ceiling.
 $CC -O2 -g -Wall -Wextra -o bench/build/pmembench \
     bench/pmembench.c bench/libs.c bench/kernels.c bench/memory.c \
     bench/rows.c bench/ops.c bench/measure.c bench/report.c -ldl -lm
@@ -48,9 +49,18 @@ case "${BENCH_QUICK:-0}" in 0|'') ;; *) mode=quick;; esac
 
 # Every output file names the CPU it was measured on (e.g. amd-zen3, intel-icelake-server).
 cpu=$(bench/build/pmembench --cpu-tag)
-# The strategy ours resolved on this CPU, as its load-time log line (NOTICE) states it.
-strategy=$(PMEM_LOG_LEVEL=4 PMEM_LOG_FILE= bench/build/pmembench --probe "$ours" 2>&1 |
-    sed -n 's/.*\] \(cpu class: .*\)/\1/p' | head -n 1)
+# Ours' load-time log line (NOTICE), "cpu class: X, flush: ...":  probe [ENV-ARG...] LIB
+probe() {
+    env "${@:1:$#-1}" PMEM_LOG_LEVEL=4 PMEM_LOG_FILE= bench/build/pmembench --probe "${@: -1}" \
+        2>&1 | sed -n 's/.*\] \(cpu class: .*\)/\1/p' | head -n 1 || true
+}
+# The strategy ours follows in this run (PMEM_CPU_CLASS, if set, picks it) ...
+strategy=$(probe "$ours")
+# ... and the class it detects on this CPU, which names the targets: the library holds the
+# class rule, the bench only asks.  A self-test has PMDK in ours' slot: ask our build.
+class_lib=$ours
+[ -n "${BENCH_SELFTEST:-}" ] && class_lib=$root/build/libpmem.so.1
+class=$(probe -u PMEM_CPU_CLASS "$class_lib" | sed -n 's/^cpu class: \([^,]*\),.*/\1/p')
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
 base=bench/results/pmembench-$cpu-$stamp-$mode
@@ -58,7 +68,7 @@ base=bench/results/pmembench-$cpu-$stamp-$mode
 
 set +e
 bench/build/pmembench --pmdk "$pmdk" --ours "$ours" --csv "$base.csv" \
-    --strategy "$strategy" "$@" | tee "$base.txt"
+    --strategy "$strategy" ${class:+--class "$class"} "$@" | tee "$base.txt"
 rc=${PIPESTATUS[0]}
 set -e
 if [ -s "$base.csv" ]; then

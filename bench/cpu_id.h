@@ -1,8 +1,9 @@
 /*
- * cpu_class.h -- which CPU the bench runs on, named the way the library's strategy table
- * names it (amd-zen, intel-server, other), plus a tag for file names (amd-zen3,
- * intel-icelake-server, ...), so that figures from different machines are never mixed.
- * The class rule must match src/strategy.rs (CpuClass::of).
+ * cpu_id.h -- which CPU the bench runs on: vendor, family, model, and a tag for file names
+ * (amd-zen3, amd-zen4, intel-icelake-server, ...), so that figures from different machines
+ * are never mixed.  The tag only names the microarchitecture; the CPU class whose targets
+ * apply is the library's own answer (run.sh probes it and passes --class), so the class
+ * rule lives in one place.
  */
 #include <cpuid.h>
 #include <stdio.h>
@@ -12,12 +13,11 @@ struct cpu_id {
 	char vendor[13];    /* CPUID leaf 0 vendor string */
 	unsigned family;    /* display family and model */
 	unsigned model;
-	const char *class;  /* the library's CPU class */
 	char tag[48];       /* vendor-microarchitecture, for file names */
 };
 
-/* Intel family 6 server models with AVX-512: Skylake/Cascade/Cooper Lake-SP, Ice Lake SP/D,
- * Sapphire, Emerald and Granite Rapids. */
+/* names of Intel family 6 server models: Skylake/Cascade/Cooper Lake-SP, Ice Lake SP/D,
+ * Sapphire, Emerald and Granite Rapids */
 static const struct {
 	unsigned model;
 	const char *name;
@@ -55,19 +55,13 @@ static inline void cpu_identify(struct cpu_id *id)
 
 	int amd = !strcmp(id->vendor, "AuthenticAMD") || !strcmp(id->vendor, "HygonGenuine");
 	int intel = !strcmp(id->vendor, "GenuineIntel");
-	id->class = "other";
 	snprintf(id->tag, sizeof(id->tag), "%s-family%x-model%x",
 		 amd ? "amd" : intel ? "intel" : "other", id->family, id->model);
-	if (amd && id->family >= 0x17) {
-		id->class = "amd-zen";
-		int gen = zen_generation(id->family, id->model);
-		if (gen)
-			snprintf(id->tag, sizeof(id->tag), "amd-zen%d", gen);
-	}
+	int gen = amd ? zen_generation(id->family, id->model) : 0;
+	if (gen)
+		snprintf(id->tag, sizeof(id->tag), "amd-zen%d", gen);
 	for (size_t i = 0; intel && id->family == 6 &&
 			   i < sizeof(Intel_servers) / sizeof(Intel_servers[0]); i++)
-		if (Intel_servers[i].model == id->model) {
-			id->class = "intel-server";
+		if (Intel_servers[i].model == id->model)
 			snprintf(id->tag, sizeof(id->tag), "intel-%s", Intel_servers[i].name);
-		}
 }
