@@ -12,12 +12,12 @@ use crate::valgrind;
 /// The range must be mapped.
 #[inline]
 pub unsafe fn flush(addr: *const u8, len: usize) {
-    let d = dispatch::get();
     if valgrind::active() {
-        valgrind::on_flush(addr, len, d.flush_is_noop());
+        valgrind::check_addressable(addr, len);
     }
-    // SAFETY: forwarded caller contract; the table holds only instructions this CPU has.
-    unsafe { d.write_back.write_back(addr, len) }
+    // SAFETY: forwarded caller contract; the table holds only instructions this CPU has (a
+    // flush the platform skips is reported to pmemcheck: `WriteBack::Reported`).
+    unsafe { dispatch::get().write_back.write_back(addr, len) }
 }
 
 /// Like `flush`, but also when `PMEM_NO_FLUSH=1` or the platform has auto flush.
@@ -36,11 +36,8 @@ pub unsafe fn deep_flush(addr: *const u8, len: usize) {
 /// Waits for earlier flushes and non-temporal stores.
 #[inline]
 pub fn drain() {
-    let d = dispatch::get();
-    d.drain.fence();
-    if d.drain.is_noop() && valgrind::active() {
-        valgrind::on_empty_drain();
-    }
+    // An empty one is reported to pmemcheck (`Fence::Reported`).
+    dispatch::get().drain.fence();
 }
 
 /// msync over the pages covering [addr, addr+len).

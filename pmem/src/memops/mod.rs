@@ -14,12 +14,15 @@
 //! * a non-temporal call writes its partial-line edges through the cache under `NODRAIN`,
 //!   and as the strategy says when drained (`Edges`);
 //! * then a drain unless `NODRAIN`. Unknown flag bits are ignored, like release PMDK.
+//!
+//! Under pmemcheck the same path runs with the table `dispatch::for_pmemcheck` makes: PMDK's
+//! store order and streaming rule, skipped flushes and fences reported.
 
 #[cfg(test)]
 pub mod generic;
 
 use crate::arch::must_copy_backward;
-use crate::arch::x86_64::flush::{sfence, CACHELINE};
+use crate::arch::x86_64::flush::{sfence, WriteBack, CACHELINE};
 use crate::arch::x86_64::kernels::Edges;
 use crate::consts::*;
 use crate::dispatch::{self, Dispatch};
@@ -170,18 +173,30 @@ fn edges_for(d: &Dispatch, flags: u32) -> Edges {
     }
 }
 
-/// Fence after non-temporal stores, then the drain the flags ask for: one SFENCE at most,
-/// the drained case as one condition, which compiled to the faster short calls
+/// Fence after non-temporal stores (unless the kernels fenced them), then the drain the flags
+/// ask for: one SFENCE at most, which compiled to the faster short calls
 /// (docs/performance.md).
 #[inline(always)]
 fn finish(d: &Dispatch, movnt: bool, flags: u32) {
+    let movnt = movnt && !d.kernels.streams_fenced;
     if flags & PMEM_F_MEM_NODRAIN == 0 {
-        // The drain's fence; CLFLUSH's drain is none, but streaming stores still need it.
-        if movnt || !d.drain.is_noop() {
+        // The drain; CLFLUSH's is no instruction, but streaming stores still need a fence.
+        if movnt {
             sfence();
+        } else {
+            d.drain.fence();
         }
     } else if movnt && (d.drain.is_noop() || d.wc_workaround) {
         sfence();
+    }
+}
+
+/// A call with nothing to store: PMDK stores nothing either (a concurrent writer's bytes
+/// stay), and still drains unless told not to.
+#[inline(always)]
+fn empty_call(d: &Dispatch, flags: u32) {
+    if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
+        d.drain.fence();
     }
 }
 
@@ -191,10 +206,6 @@ fn finish(d: &Dispatch, movnt: bool, flags: u32) {
 // (docs/performance.md).
 #[inline(always)]
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
-    if crate::valgrind::pmemcheck() {
-        // SAFETY: forwarded caller contract.
-        return unsafe { crate::valgrind::memmove(dst, src, len, flags) };
-    }
     // SAFETY: forwarded caller contract.
     unsafe { memmove_with(dispatch::get(), dst, src, len, flags) }
 }
@@ -212,12 +223,7 @@ pub(crate) unsafe fn memmove_with(
     flags: u32,
 ) {
     if len == 0 || std::ptr::eq(dst, src) {
-        // Nothing to move: PMDK stores nothing either (a concurrent writer's bytes stay), and
-        // still drains unless told not to.
-        if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
-            d.drain.fence();
-        }
-        return;
+        return empty_call(d, flags);
     }
     if flags & PMEM_F_MEM_NOFLUSH != 0 {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
@@ -230,7 +236,8 @@ pub(crate) unsafe fn memmove_with(
     unsafe {
         match how {
             Stores::Stream => (k.memmove_nt)(dst, src, len, d.write_back, edges_for(d, flags)),
-            Stores::Cache if d.flush_is_noop() => (k.memmove_plain)(dst, src, len),
+            // Nothing to write back nor to report (pmemcheck's `Reported` takes the kernel).
+            Stores::Cache if d.write_back == WriteBack::None => (k.memmove_plain)(dst, src, len),
             Stores::Cache => (k.memmove_temporal)(dst, src, len, d.write_back),
             Stores::CachedMove => return cached_move(d, dst, src, len, flags),
         }
@@ -283,10 +290,6 @@ unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, fl
 /// [dst, dst+len) valid for writes.
 #[inline(always)]
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
-    if crate::valgrind::pmemcheck() {
-        // SAFETY: forwarded caller contract.
-        return unsafe { crate::valgrind::memset(dst, c, len, flags) };
-    }
     // SAFETY: forwarded caller contract.
     unsafe { memset_with(dispatch::get(), dst, c, len, flags) }
 }
@@ -307,7 +310,7 @@ pub(crate) unsafe fn memset_with(d: &Dispatch, dst: *mut u8, c: u8, len: usize, 
     unsafe {
         if movnt {
             (d.kernels.memset_nt)(dst, c, len, d.write_back, edges_for(d, flags));
-        } else if d.flush_is_noop() {
+        } else if d.write_back == WriteBack::None {
             (d.kernels.memset_plain)(dst, c, len);
         } else {
             (d.kernels.memset_temporal)(dst, c, len, d.write_back);

@@ -40,11 +40,12 @@ const GENERIC: MemKernels = MemKernels {
     memset_temporal: generic::memset_temporal,
     memmove_plain: generic::copy,
     memset_plain: generic::fill,
+    streams_fenced: false,
 };
 
 fn available_kernels() -> Vec<MemKernels> {
     let cpu = CpuFeatures::detect();
-    let mut names = vec!["sse2"];
+    let mut names = vec!["sse2", "pmemcheck"];
     if cpu.avx2 {
         names.push("avx2");
         names.push("avx512-shape-on-avx2");
@@ -343,6 +344,28 @@ fn every_flag_combination_in_every_class() {
         };
         for auto_flush in [false, true] {
             let d = dispatch::decide(&cpu, &cfg, auto_flush);
+            check_every_flag(&d, &d.description());
+        }
+    }
+}
+
+/// The table under pmemcheck, with flushes made and skipped (reported), and with CLFLUSH
+/// (its drain reported).
+#[test]
+fn every_flag_combination_under_pmemcheck() {
+    let cpu = CpuFeatures::detect();
+    for no_clflushopt in [false, true] {
+        let cfg = crate::config::Config {
+            no_clwb: no_clflushopt,
+            no_clflushopt,
+            ..Default::default()
+        };
+        for auto_flush in [false, true] {
+            let d = dispatch::for_pmemcheck(dispatch::decide(&cpu, &cfg, auto_flush));
+            // PMDK's rule: a hint, else the threshold; nothing skipped goes unreported.
+            assert!(!d.stream_small_persists && !d.cached_moves && d.kernels.streams_fenced);
+            assert_ne!(d.write_back, WriteBack::None);
+            assert_ne!(d.drain, flush::Fence::None);
             check_every_flag(&d, &d.description());
         }
     }
