@@ -54,7 +54,7 @@ pub unsafe extern "C" fn pmem_map_file(
     }
     // SAFETY: the caller passes a NUL-terminated string.
     let path = unsafe { CStr::from_ptr(path) };
-    match raw::map_file(path, len, flags, mode) {
+    match capi::map_file(path, len, capi::FileFlags::from_bits_retain(flags), mode) {
         Ok(m) => {
             // SAFETY: the caller passes NULL or valid out-pointers.
             unsafe {
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn pmem_map_file(
                     *mapped_lenp = m.len;
                 }
                 if !is_pmemp.is_null() {
-                    *is_pmemp = c_int::from(raw::is_pmem(m.addr, m.len));
+                    *is_pmemp = c_int::from(m.is_pmem());
                 }
             }
             m.addr as *mut c_void
@@ -78,7 +78,7 @@ pub unsafe extern "C" fn pmem_map_file(
 #[no_mangle]
 pub unsafe extern "C" fn pmem_unmap(addr: *mut c_void, len: size_t) -> c_int {
     // SAFETY: forwarded caller contract.
-    status(unsafe { raw::unmap(addr as *mut u8, len) })
+    status(unsafe { capi::unmap(addr as *mut u8, len) })
 }
 
 /// 1 if the whole range is persistent memory, else 0.
@@ -168,17 +168,10 @@ unsafe fn move_bytes(
     pmemdest: *mut c_void,
     src: *const c_void,
     len: size_t,
-    flags: c_uint,
+    flags: Flags,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe {
-        raw::memmove(
-            pmemdest as *mut u8,
-            src as *const u8,
-            len,
-            Flags::from_bits_retain(flags),
-        )
-    };
+    unsafe { raw::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
     pmemdest
 }
 
@@ -187,16 +180,9 @@ unsafe fn move_bytes(
 /// # Safety
 /// As `pmem_memset_persist`.
 #[inline(always)]
-unsafe fn set_bytes(pmemdest: *mut c_void, c: c_int, len: size_t, flags: c_uint) -> *mut c_void {
+unsafe fn set_bytes(pmemdest: *mut c_void, c: c_int, len: size_t, flags: Flags) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe {
-        raw::memset(
-            pmemdest as *mut u8,
-            c as u8,
-            len,
-            Flags::from_bits_retain(flags),
-        )
-    };
+    unsafe { raw::memset(pmemdest as *mut u8, c as u8, len, flags) };
     pmemdest
 }
 
@@ -209,7 +195,7 @@ pub unsafe extern "C" fn pmem_memmove_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, 0) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -221,7 +207,7 @@ pub unsafe extern "C" fn pmem_memcpy_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, 0) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -233,7 +219,7 @@ pub unsafe extern "C" fn pmem_memset_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, 0) }
+    unsafe { set_bytes(pmemdest, c, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -245,7 +231,7 @@ pub unsafe extern "C" fn pmem_memmove_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -257,7 +243,7 @@ pub unsafe extern "C" fn pmem_memcpy_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -269,7 +255,7 @@ pub unsafe extern "C" fn pmem_memset_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { set_bytes(pmemdest, c, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -282,7 +268,7 @@ pub unsafe extern "C" fn pmem_memmove(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, flags) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::from_bits_retain(flags)) }
 }
 
 /// Overlap-safe like `pmem_memmove` (as in PMDK), so a caller's overlap bug loses no data.
@@ -297,7 +283,7 @@ pub unsafe extern "C" fn pmem_memcpy(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, flags) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::from_bits_retain(flags)) }
 }
 
 /// # Safety
@@ -310,7 +296,7 @@ pub unsafe extern "C" fn pmem_memset(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, flags) }
+    unsafe { set_bytes(pmemdest, c, len, Flags::from_bits_retain(flags)) }
 }
 
 /// NULL if this library provides API version `major_required`.`minor_required`, else why not.

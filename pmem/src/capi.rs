@@ -5,6 +5,16 @@ use std::fmt;
 
 pub use crate::log::set_threshold;
 pub use crate::logger::{threshold, CLogFunction, Level, Threshold};
+pub use crate::map::{map_file, FileFlags, Mapping};
+
+/// pmem_unmap(3): unmaps [addr, addr+len) and forgets it as persistent memory.
+///
+/// # Safety
+/// As munmap(2): nothing uses the range afterwards.
+pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<(), crate::Error> {
+    // SAFETY: forwarded caller contract.
+    unsafe { crate::map::unmap(addr, len) }
+}
 
 /// The C library's load-time initialisation (its `.init_array` constructor calls this).
 pub fn init() {

@@ -32,7 +32,6 @@
 
 mod arch;
 mod config;
-mod consts;
 mod dispatch;
 mod error;
 mod flags;

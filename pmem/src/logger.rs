@@ -13,8 +13,10 @@ use std::sync::OnceLock;
 use libc::{c_char, c_uint};
 
 use crate::error::Error;
-
 use crate::forksafe::RwLock;
+
+/// The PMDK libpmem release whose behaviour this crate implements (the log's greeting says so).
+const PMDK_VERSION: &str = "1.12.1";
 
 /// Message severity, most severe first; the values are PMDK's `enum pmem_log_level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,7 +240,7 @@ fn install(installed: usize, caller: &str) {
         file!(),
         line!(),
         caller,
-        format_args!("libpmem (Rust) version {}", crate::consts::PMDK_VERSION),
+        format_args!("libpmem (Rust) version {}", PMDK_VERSION),
     );
 }
 

@@ -9,7 +9,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::{ops, raw};
+use crate::map::{self, FileFlags};
+use crate::ops;
 
 /// How to open or create a file and map it, like [`std::fs::OpenOptions`] (pmem_map_file(3)).
 ///
@@ -108,21 +109,15 @@ impl MapOptions {
         self
     }
 
-    fn flags(&self) -> i32 {
-        let mut flags = 0;
-        if self.create || self.create_new || self.tmpfile {
-            flags |= raw::FILE_CREATE;
-        }
-        if self.create_new {
-            flags |= raw::FILE_EXCL;
-        }
-        if self.sparse {
-            flags |= raw::FILE_SPARSE;
-        }
-        if self.tmpfile {
-            flags |= raw::FILE_TMPFILE;
-        }
-        flags
+    fn flags(&self) -> FileFlags {
+        FileFlags::default()
+            .with(
+                FileFlags::CREATE,
+                self.create || self.create_new || self.tmpfile,
+            )
+            .with(FileFlags::EXCL, self.create_new)
+            .with(FileFlags::SPARSE, self.sparse)
+            .with(FileFlags::TMPFILE, self.tmpfile)
     }
 
     /// Opens or creates `path` as these options say and maps it.
@@ -140,11 +135,11 @@ impl MapOptions {
     /// `memmap2::MmapMut::map_mut`.
     pub unsafe fn map(&self, path: impl AsRef<Path>) -> io::Result<PmemMap> {
         let path = c_path(path.as_ref())?;
-        let m = raw::map_file(&path, self.len, self.flags(), self.mode)?;
+        let m = map::map_file(&path, self.len, self.flags(), self.mode)?;
         Ok(PmemMap {
             ptr: m.addr,
             len: m.len,
-            is_pmem: raw::is_pmem(m.addr, m.len),
+            is_pmem: m.is_pmem(),
         })
     }
 }
@@ -262,14 +257,14 @@ impl PmemMap {
     pub fn unmap(self) -> io::Result<()> {
         let this = ManuallyDrop::new(self);
         // SAFETY: the mapping is ours and, `self` being consumed, nothing borrows it.
-        unsafe { raw::unmap(this.ptr, this.len) }.map_err(io::Error::from)
+        unsafe { map::unmap(this.ptr, this.len) }.map_err(io::Error::from)
     }
 }
 
 impl Drop for PmemMap {
     fn drop(&mut self) {
         // SAFETY: the mapping is ours and, being dropped, no longer borrowed.
-        if let Err(e) = unsafe { raw::unmap(self.ptr, self.len) } {
+        if let Err(e) = unsafe { map::unmap(self.ptr, self.len) } {
             crate::logger::pmem_log!(Error, "dropping the mapping at {:p}: {e}", self.ptr);
         }
     }

@@ -50,6 +50,15 @@ fn is_pmem_slow(addr: *const u8, len: usize) -> bool {
     }
 }
 
+/// What PMEM_IS_PMEM_FORCE says of every range (read at the first call), or None.
+pub fn forced() -> Option<bool> {
+    match force() {
+        FORCE_NEVER => Some(false),
+        FORCE_ALWAYS => Some(true),
+        _ => None,
+    }
+}
+
 /// 1 on eADR platforms, 0 otherwise, -1 if sysfs can't be read.
 pub fn has_auto_flush() -> i32 {
     crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT)

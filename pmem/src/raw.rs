@@ -4,52 +4,15 @@
 //! is not a Rust slice. `libpmem.so.1` is built on these. Each function that touches memory is
 //! `unsafe` and states what the caller guarantees.
 
-use std::ffi::CStr;
-
 use crate::error::Error;
 use crate::flags::Flags;
 // The module alone: the crate root also has a `persist` function, and so does this module.
 use crate::persist::{self as persist};
-use crate::{map, memops, pmem};
-
-/// [`map_file`] flag: create the file if it does not exist (`PMEM_FILE_CREATE`).
-pub const FILE_CREATE: i32 = crate::consts::PMEM_FILE_CREATE;
-/// [`map_file`] flag: with `FILE_CREATE`, fail if the file exists (`PMEM_FILE_EXCL`).
-pub const FILE_EXCL: i32 = crate::consts::PMEM_FILE_EXCL;
-/// [`map_file`] flag: size a created file without allocating its blocks (`PMEM_FILE_SPARSE`).
-pub const FILE_SPARSE: i32 = crate::consts::PMEM_FILE_SPARSE;
-/// [`map_file`] flag: `path` is a directory; map an unnamed temporary file in it
-/// (`PMEM_FILE_TMPFILE`).
-pub const FILE_TMPFILE: i32 = crate::consts::PMEM_FILE_TMPFILE;
-
-/// A mapping made by [`map_file`]: nothing unmaps it but [`unmap`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mapping {
-    /// The first byte.
-    pub addr: *mut u8,
-    /// The length in bytes.
-    pub len: usize,
-}
-
-/// pmem_map_file(3): creates or opens `path` and maps it shared, with MAP_SYNC where the
-/// file system grants it. `flags` are `PMEM_FILE_*` bits, `mode` the new file's permissions.
-pub fn map_file(path: &CStr, len: usize, flags: i32, mode: u32) -> Result<Mapping, Error> {
-    map::map_file(path, len, flags, mode).map(|m| Mapping {
-        addr: m.addr,
-        len: m.len,
-    })
-}
-
-/// pmem_unmap(3): unmaps [addr, addr+len) and forgets it as persistent memory.
-///
-/// # Safety
-/// As munmap(2): nothing uses the range afterwards.
-pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
-    map::unmap(addr, len)
-}
+use crate::{memops, pmem};
 
 /// pmem_is_pmem(3): whether all of [addr, addr+len) is persistent memory this process mapped
-/// with [`map_file`] (or `PMEM_IS_PMEM_FORCE` says so).
+/// (with [`MapOptions`](crate::MapOptions) or `pmem_map_file`), or `PMEM_IS_PMEM_FORCE` says
+/// so.
 #[inline]
 pub fn is_pmem(addr: *const u8, len: usize) -> bool {
     pmem::is_pmem(addr, len)
@@ -126,7 +89,7 @@ pub unsafe fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
 #[inline(always)]
 pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.
-    unsafe { memops::memmove(dst, src, len, flags.bits()) }
+    unsafe { memops::memmove(dst, src, len, flags) }
 }
 
 /// pmem_memset(3): sets `len` bytes to `c` and makes them durable as `flags` say.
@@ -137,7 +100,7 @@ pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
 #[inline(always)]
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.
-    unsafe { memops::memset(dst, c, len, flags.bits()) }
+    unsafe { memops::memset(dst, c, len, flags) }
 }
 
 /// SFENCE: orders this thread's earlier non-temporal stores before its later accesses, as

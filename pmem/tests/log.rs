@@ -46,11 +46,16 @@ fn rust_function_gets_messages_past_the_threshold() {
     // A mapping logs a Notice: below the default threshold (Warning), above Notice.
     let path = std::env::temp_dir().join(format!("libpmem-log-map-{}", std::process::id()));
     let _remove = RemoveOnDrop(&path);
-    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     let map_once = || {
-        let m = libpmem::raw::map_file(&c_path, 4096, libpmem::raw::FILE_CREATE, 0o600).unwrap();
-        // SAFETY: the mapping is this closure's own and no longer used.
-        unsafe { libpmem::raw::unmap(m.addr, m.len) }.unwrap();
+        // SAFETY: the file is this test's own.
+        let m = unsafe {
+            libpmem::MapOptions::new()
+                .create(true)
+                .len(4096)
+                .mode(0o600)
+                .map(&path)
+        };
+        m.unwrap().unmap().unwrap();
     };
     map_once();
     assert!(seen().is_empty(), "a Notice is below the default threshold");

@@ -24,11 +24,11 @@ pub mod generic;
 use crate::arch::must_copy_backward;
 use crate::arch::x86_64::flush::{sfence, WriteBack, CACHELINE};
 use crate::arch::x86_64::kernels::Edges;
-use crate::consts::*;
 use crate::dispatch::{self, Dispatch};
+use crate::flags::Flags;
 
-const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
-const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
+const MOVNT_FLAGS: Flags = Flags::NONTEMPORAL.union(Flags::WC);
+const TEMPORAL_FLAGS: Flags = Flags::TEMPORAL.union(Flags::WB);
 
 /// An overlapping move writes through the cache (ordinary stores + write-back) at any size
 /// up to `CACHED_MOVE_LEN_MAX` when at least half of its destination lines hold source bytes
@@ -130,12 +130,12 @@ fn source_free_lead(dst: *const u8, src: *const u8, len: usize) -> usize {
 /// (`CachedDst`) is only worked out where it decides: done up front, as a closure the
 /// compiler kept out of line, it slowed short copies (docs/performance.md).
 #[inline(always)]
-fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8)>) -> Stores {
+fn stores(d: &Dispatch, len: usize, flags: Flags, mv: Option<(*const u8, *const u8)>) -> Stores {
     if d.no_movnt {
         Stores::Cache
-    } else if flags & MOVNT_FLAGS != 0 {
+    } else if flags.intersects(MOVNT_FLAGS) {
         Stores::Stream
-    } else if flags & TEMPORAL_FLAGS != 0 {
+    } else if flags.intersects(TEMPORAL_FLAGS) {
         Stores::Cache
     } else if d.flush_is_noop() {
         // Nothing to write back (eADR, PMEM_NO_FLUSH=1): ordinary stores are already durable
@@ -153,7 +153,7 @@ fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8
             _ => Stores::Stream,
         }
     } else if d.stream_small_persists
-        && flags & PMEM_F_MEM_NODRAIN == 0
+        && !flags.contains(Flags::NODRAIN)
         && CachedDst::of(mv, len).lines == 0
     {
         Stores::Stream
@@ -165,8 +165,8 @@ fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8
 /// The strategy's edges for a drained call, cached ones when the caller drains later (memory
 /// then gets only whole lines, which sustains more copies per second).
 #[inline(always)]
-fn edges_for(d: &Dispatch, flags: u32) -> Edges {
-    if flags & PMEM_F_MEM_NODRAIN != 0 {
+fn edges_for(d: &Dispatch, flags: Flags) -> Edges {
+    if flags.contains(Flags::NODRAIN) {
         Edges::Cached
     } else {
         d.drained_edges
@@ -177,9 +177,9 @@ fn edges_for(d: &Dispatch, flags: u32) -> Edges {
 /// ask for: one SFENCE at most, which compiled to the faster short calls
 /// (docs/performance.md).
 #[inline(always)]
-fn finish(d: &Dispatch, movnt: bool, flags: u32) {
+fn finish(d: &Dispatch, movnt: bool, flags: Flags) {
     let movnt = movnt && !d.kernels.streams_fenced;
-    if flags & PMEM_F_MEM_NODRAIN == 0 {
+    if !flags.contains(Flags::NODRAIN) {
         // The drain; CLFLUSH's is no instruction, but streaming stores still need a fence.
         if movnt {
             sfence();
@@ -194,8 +194,8 @@ fn finish(d: &Dispatch, movnt: bool, flags: u32) {
 /// A call with nothing to store: PMDK stores nothing either (a concurrent writer's bytes
 /// stay), and still drains unless told not to.
 #[inline(always)]
-fn empty_call(d: &Dispatch, flags: u32) {
-    if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
+fn empty_call(d: &Dispatch, flags: Flags) {
+    if !flags.intersects(Flags::NOFLUSH.union(Flags::NODRAIN)) {
         d.drain.fence();
     }
 }
@@ -205,7 +205,7 @@ fn empty_call(d: &Dispatch, flags: u32) {
 // Inlined into each exported entry point: a call layer is a cost a short copy notices
 // (docs/performance.md).
 #[inline(always)]
-pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
+pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.
     unsafe { memmove_with(dispatch::get(), dst, src, len, flags) }
 }
@@ -220,12 +220,12 @@ pub(crate) unsafe fn memmove_with(
     dst: *mut u8,
     src: *const u8,
     len: usize,
-    flags: u32,
+    flags: Flags,
 ) {
     if len == 0 || std::ptr::eq(dst, src) {
         return empty_call(d, flags);
     }
-    if flags & PMEM_F_MEM_NOFLUSH != 0 {
+    if flags.contains(Flags::NOFLUSH) {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
         unsafe { (d.kernels.memmove_plain)(dst, src, len) };
         return;
@@ -263,7 +263,7 @@ fn cached_move_streamed(dst: *const u8, src: *const u8, len: usize) -> Option<us
 /// # Safety
 /// As `memmove`; len > 0.
 #[inline(never)]
-unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, flags: u32) {
+unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
     let k = &d.kernels;
     let streamed = cached_move_streamed(dst, src, len);
     // SAFETY: forwarded caller contract. The streamed part's destination lies wholly outside
@@ -289,7 +289,7 @@ unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, fl
 /// # Safety
 /// [dst, dst+len) valid for writes.
 #[inline(always)]
-pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
+pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.
     unsafe { memset_with(dispatch::get(), dst, c, len, flags) }
 }
@@ -299,8 +299,8 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
 /// # Safety
 /// As `memset`; `d` holds only kernels this CPU can run.
 #[inline(always)]
-pub(crate) unsafe fn memset_with(d: &Dispatch, dst: *mut u8, c: u8, len: usize, flags: u32) {
-    if flags & PMEM_F_MEM_NOFLUSH != 0 {
+pub(crate) unsafe fn memset_with(d: &Dispatch, dst: *mut u8, c: u8, len: usize, flags: Flags) {
+    if flags.contains(Flags::NOFLUSH) {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
         unsafe { (d.kernels.memset_plain)(dst, c, len) };
         return;

@@ -292,7 +292,7 @@ fn every_kernel_random_sizes_and_overlaps() {
 /// and overlaps in both directions, every flag combination (and unknown bits).
 fn check_every_flag(d: &Dispatch, what: &str) {
     let mut r = Rng(42);
-    for flags in 0..128u32 {
+    for flags in (0..128u32).map(Flags::from_bits_retain) {
         for _ in 0..20 {
             let len = r.len(1 << 20);
             let shift = r.below(200);
@@ -312,7 +312,7 @@ fn check_every_flag(d: &Dispatch, what: &str) {
             }
             assert!(
                 buf == expect,
-                "{what}: flags={flags:#x} len={len} shift={shift}"
+                "{what}: flags={flags:?} len={len} shift={shift}"
             );
             let c = r.next() as u8;
             let at = r.below(64);
@@ -320,7 +320,7 @@ fn check_every_flag(d: &Dispatch, what: &str) {
             unsafe { memset_with(d, buf.as_mut_ptr().add(at), c, len, flags) };
             assert!(
                 buf[at..at + len].iter().all(|&b| b == c),
-                "{what}: memset flags={flags:#x} len={len}"
+                "{what}: memset flags={flags:?} len={len}"
             );
         }
     }
@@ -457,7 +457,7 @@ fn close_moves_stream_their_source_free_lines() {
     ] {
         for backward in [false, true] {
             for mis in [0, 7, 63] {
-                for flags in [0, PMEM_F_MEM_NODRAIN, PMEM_F_MEM_WC | PMEM_F_MEM_TEMPORAL] {
+                for flags in [Flags::empty(), Flags::NODRAIN, Flags::WC | Flags::TEMPORAL] {
                     let mut buf = vec![GUARD_BYTE; len + shift + 2 * GUARD + 64];
                     let base = GUARD + (64 - buf.as_ptr() as usize % 64) % 64 + mis;
                     pattern(&mut buf[base..base + len + shift], r.next());
@@ -471,7 +471,7 @@ fn close_moves_stream_their_source_free_lines() {
                         && mis == 0
                         && shift % 64 == 0
                         && half_shared
-                        && flags & PMEM_F_MEM_WC == 0
+                        && !flags.contains(Flags::WC)
                     {
                         // Line-aligned shapes written through the cache (at least half of
                         // the lines shared): the destination below (forward) or above
@@ -479,7 +479,7 @@ fn close_moves_stream_their_source_free_lines() {
                         assert_eq!(how, Stores::CachedMove, "{len} {shift}");
                         assert_eq!(cached_move_streamed(dp, sp, len), Some(shift));
                     }
-                    if flags & PMEM_F_MEM_WC != 0 {
+                    if flags.contains(Flags::WC) {
                         assert_eq!(how, Stores::Stream);
                     }
                     // SAFETY: as above.
@@ -487,7 +487,7 @@ fn close_moves_stream_their_source_free_lines() {
                     flush::sfence();
                     assert!(
                         buf == expect,
-                        "len={len} shift={shift} backward={backward} mis={mis} flags={flags:#x}"
+                        "len={len} shift={shift} backward={backward} mis={mis} flags={flags:?}"
                     );
                 }
             }
