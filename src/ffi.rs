@@ -19,6 +19,29 @@ pub type pmem_log_level = c_uint;
 /// `enum pmem_log_threshold` as it crosses the ABI.
 pub type pmem_log_threshold = c_uint;
 
+/// The level of PMDK's `enum pmem_log_level` value, or None.
+fn level_of(value: pmem_log_level) -> Option<Level> {
+    Some(match value {
+        0 => Level::Hark,
+        1 => Level::Fatal,
+        2 => Level::Error,
+        3 => Level::Warning,
+        4 => Level::Notice,
+        5 => Level::Info,
+        6 => Level::Debug,
+        _ => return None,
+    })
+}
+
+/// The threshold of PMDK's `enum pmem_log_threshold` value, or None.
+fn threshold_of(value: pmem_log_threshold) -> Option<Threshold> {
+    match value {
+        0 => Some(Threshold::Main),
+        1 => Some(Threshold::Aux),
+        _ => None,
+    }
+}
+
 /// Reports `err` and returns the C failure value.
 fn fail<T>(err: Error, value: T) -> T {
     errormsg::report(&err);
@@ -341,7 +364,7 @@ pub extern "C" fn pmem_log_set_threshold(
     threshold: pmem_log_threshold,
     value: pmem_log_level,
 ) -> c_int {
-    match (Threshold::from_raw(threshold), Level::from_raw(value)) {
+    match (threshold_of(threshold), level_of(value)) {
         (Some(t), Some(l)) => {
             capi::set_threshold(t, l);
             0
@@ -362,7 +385,7 @@ pub unsafe extern "C" fn pmem_log_get_threshold(
     threshold: pmem_log_threshold,
     value: *mut pmem_log_level,
 ) -> c_int {
-    match Threshold::from_raw(threshold) {
+    match threshold_of(threshold) {
         Some(t) if !value.is_null() => {
             // SAFETY: non-NULL and valid per the caller's contract.
             unsafe { *value = capi::threshold(t) as pmem_log_level };
@@ -390,4 +413,20 @@ pub extern "C" fn pmem_log_set_function(
 ) -> c_int {
     capi::set_c_log_function(log_function);
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_enums_have_pmdks_values() {
+        for value in 0..7 {
+            assert_eq!(level_of(value).map(|l| l as pmem_log_level), Some(value));
+        }
+        assert_eq!(level_of(3), Some(Level::Warning));
+        assert_eq!(level_of(7), None);
+        assert_eq!(threshold_of(1), Some(Threshold::Aux));
+        assert_eq!(threshold_of(2), None);
+    }
 }

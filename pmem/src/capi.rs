@@ -1,5 +1,6 @@
-//! What only the C library `libpmem.so.1` needs: its error log line and logging hooks. Not
-//! part of this crate's stable API (hidden from the documentation; it changes with the C layer).
+//! What only the C library `libpmem.so.1` needs: its constructor, logging and mapping hooks.
+//! Behind the `capi` feature, which the C library's crate turns on: not an API of this crate
+//! (hidden from the documentation; it changes with the C layer).
 
 use std::fmt;
 

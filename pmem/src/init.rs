@@ -9,6 +9,7 @@ use std::sync::Once;
 
 /// Resolves up front what is read once: fork handlers, Valgrind, environment, then the
 /// dispatch table.
+#[cfg(feature = "capi")]
 pub fn init() {
     install_fork_handlers();
     crate::valgrind::init();

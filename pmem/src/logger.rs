@@ -12,7 +12,6 @@ use std::sync::OnceLock;
 
 use libc::{c_char, c_uint};
 
-use crate::error::Error;
 use crate::forksafe::RwLock;
 
 /// The PMDK libpmem release whose behaviour this crate implements (the log's greeting says so).
@@ -38,29 +37,17 @@ pub enum Level {
     Debug = 6,
 }
 
-impl TryFrom<u32> for Level {
-    type Error = Error;
-
-    /// The level of PMDK's `enum pmem_log_level` value; `EINVAL` for any other number.
-    fn try_from(raw: u32) -> Result<Level, Error> {
-        Level::from_raw(raw).ok_or_else(|| Error::invalid_argument(format!("invalid level {raw}")))
-    }
-}
-
 impl Level {
-    /// The level of PMDK's `enum pmem_log_level` value `raw`.
-    pub fn from_raw(raw: u32) -> Option<Level> {
-        Some(match raw {
-            0 => Level::Hark,
-            1 => Level::Fatal,
-            2 => Level::Error,
-            3 => Level::Warning,
-            4 => Level::Notice,
-            5 => Level::Info,
-            6 => Level::Debug,
-            _ => return None,
-        })
-    }
+    /// Every level, most severe first (at its own value's index).
+    const ALL: [Level; 7] = [
+        Level::Hark,
+        Level::Fatal,
+        Level::Error,
+        Level::Warning,
+        Level::Notice,
+        Level::Info,
+        Level::Debug,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -106,26 +93,7 @@ pub enum Threshold {
     Aux = 1,
 }
 
-impl TryFrom<u32> for Threshold {
-    type Error = Error;
-
-    /// The threshold of PMDK's `enum pmem_log_threshold` value; `EINVAL` for any other number.
-    fn try_from(raw: u32) -> Result<Threshold, Error> {
-        Threshold::from_raw(raw)
-            .ok_or_else(|| Error::invalid_argument(format!("invalid threshold {raw}")))
-    }
-}
-
 impl Threshold {
-    /// The threshold of PMDK's `enum pmem_log_threshold` value `raw`.
-    pub fn from_raw(raw: u32) -> Option<Threshold> {
-        match raw {
-            0 => Some(Threshold::Main),
-            1 => Some(Threshold::Aux),
-            _ => None,
-        }
-    }
-
     fn cell(self) -> &'static AtomicU8 {
         match self {
             Threshold::Main => &MAIN_THRESHOLD,
@@ -208,7 +176,7 @@ pub fn set_threshold(which: Threshold, level: Level) {
 
 /// A threshold's current level, as pmem_log_get_threshold(3).
 pub fn threshold(which: Threshold) -> Level {
-    Level::from_raw(which.cell().load(Ordering::Relaxed) as u32).unwrap_or(Level::Warning)
+    Level::ALL[usize::from(which.cell().load(Ordering::Relaxed))]
 }
 
 /// Installs a Rust logging function (`None`: the default one, syslog and stderr) in place of
@@ -229,6 +197,7 @@ pub fn set_function(function: Option<LogFunction>) {
 }
 
 /// Installs a C `function` (None: the default one), as pmem_log_set_function(3).
+#[cfg(feature = "capi")]
 pub(crate) fn set_c_function(function: Option<CLogFunction>) {
     install(function.map_or(0, |f| f as usize), "pmem_log_set_function");
 }
@@ -409,19 +378,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn levels_round_trip() {
-        for raw in 0..7 {
-            assert_eq!(Level::from_raw(raw).unwrap() as u32, raw);
+    fn levels_sit_at_their_values() {
+        for (i, level) in Level::ALL.into_iter().enumerate() {
+            assert_eq!(level as usize, i);
         }
-        assert!(Level::from_raw(7).is_none());
-        assert!(Threshold::from_raw(2).is_none());
     }
 
     #[test]
     fn env_levels_grow_with_verbosity() {
-        let tags: Vec<u8> = (0..7)
-            .map(|raw| Level::from_raw(raw).unwrap().env_level())
-            .collect();
+        let tags: Vec<u8> = Level::ALL.map(Level::env_level).to_vec();
         assert_eq!(tags, [1, 1, 1, 2, 2, 3, 4]);
         let sink = EnvSink { max: 2, file: None };
         assert!(sink.shows(Level::Error) && sink.shows(Level::Notice));

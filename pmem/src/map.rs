@@ -42,6 +42,7 @@ impl FileFlags {
     const ALL: i32 = 0xf;
 
     /// The caller's bits, unknown ones kept.
+    #[cfg(feature = "capi")]
     pub const fn from_bits_retain(bits: i32) -> FileFlags {
         FileFlags(bits)
     }
@@ -82,7 +83,7 @@ impl Mapping {
     /// the call: it reads PMEM_IS_PMEM_FORCE, which PMDK reads at the first pmem_is_pmem call
     /// and in pmem_map_file only when is_pmemp is given.
     pub fn is_pmem(&self) -> bool {
-        crate::pmem::forced().unwrap_or(self.registered)
+        registry::forced().unwrap_or(self.registered)
     }
 }
 

@@ -132,6 +132,7 @@ fn known(t: u8) -> u8 {
 }
 
 /// Load-time detection (the library's constructor), so that later calls only load a byte.
+#[cfg(feature = "capi")]
 pub fn init() {
     tools();
 }

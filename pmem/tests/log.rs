@@ -78,13 +78,3 @@ fn rust_function_gets_messages_past_the_threshold() {
     log::set_function(None);
     assert!(seen().is_empty(), "the default function took over");
 }
-
-#[test]
-fn raw_values_convert() {
-    assert_eq!(Level::try_from(3).unwrap(), Level::Warning);
-    let err = Level::try_from(7).unwrap_err();
-    assert_eq!(err.errno(), libc::EINVAL);
-    assert_eq!(Threshold::try_from(1).unwrap(), Threshold::Aux);
-    assert_eq!(Threshold::try_from(2).unwrap_err().errno(), libc::EINVAL);
-    assert_eq!(Level::from_raw(6), Some(Level::Debug));
-}

@@ -200,8 +200,13 @@ fn empty_call(d: &Dispatch, flags: Flags) {
     }
 }
 
+/// pmem_memmove(3): copies `len` bytes (the ranges may overlap) and makes them durable as
+/// `flags` say.
+///
 /// # Safety
-/// [dst, dst+len) valid for writes and [src, src+len) for reads; they may overlap.
+/// [dst, dst+len) is valid for writes and [src, src+len) for reads. With `Flags::NODRAIN`
+/// the copy may end with non-temporal stores not yet fenced: call [`drain`](crate::drain) or
+/// [`store_fence`](crate::raw::store_fence) before anything reads or writes [dst, dst+len).
 // Inlined into each exported entry point: a call layer is a cost a short copy notices
 // (docs/performance.md).
 #[inline(always)]
@@ -286,8 +291,11 @@ unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, fl
     finish(d, streamed.is_some(), flags);
 }
 
+/// pmem_memset(3): sets `len` bytes to `c` and makes them durable as `flags` say.
+///
 /// # Safety
-/// [dst, dst+len) valid for writes.
+/// [dst, dst+len) is valid for writes. With `Flags::NODRAIN`, as for [`memmove`]: fence
+/// before the bytes are accessed again.
 #[inline(always)]
 pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.

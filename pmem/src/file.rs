@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::error::Error;
 use crate::map::{self, FileFlags};
-use crate::ops;
+use crate::slice;
 
 /// How to open or create a file and map it, like [`std::fs::OpenOptions`] (pmem_map_file(3)).
 ///
@@ -209,7 +209,7 @@ impl PmemMap {
     #[inline]
     #[track_caller]
     pub fn persist(&self, range: impl RangeBounds<usize>) {
-        ops::persist(ops::sub(self, range))
+        slice::persist(slice::sub(self, range))
     }
 
     /// [`flush`](crate::flush) of the bytes in `range` (a later [`drain`](crate::drain)
@@ -220,7 +220,7 @@ impl PmemMap {
     #[inline]
     #[track_caller]
     pub fn flush(&self, range: impl RangeBounds<usize>) {
-        ops::flush(ops::sub(self, range))
+        slice::flush(slice::sub(self, range))
     }
 
     /// [`msync`](crate::msync) of the pages holding `range`.
@@ -230,7 +230,7 @@ impl PmemMap {
     #[inline]
     #[track_caller]
     pub fn msync(&self, range: impl RangeBounds<usize>) -> io::Result<()> {
-        ops::msync(ops::sub(self, range))
+        slice::msync(slice::sub(self, range))
     }
 
     /// Makes the bytes in `range` durable the way this mapping needs: [`persist`] if it
