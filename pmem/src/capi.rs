@@ -17,23 +17,25 @@ pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<(), crate::Error> {
     unsafe { crate::map::unmap(addr, len) }
 }
 
-/// The C library's load-time initialisation (its `.init_array` constructor calls this).
+/// The C library's load-time initialisation (its `.init_array` constructor calls this), as
+/// PMDK's: the fork handlers, Valgrind, the environment, then the dispatch table, resolved before `main` so that
+/// the first calls pay nothing for them. Everything here also resolves itself on first use (a
+/// Rust program has no constructor; a C caller may run before it, from `.preinit_array`).
 pub fn init() {
-    crate::init::init()
+    // Before any thread could fork while a first use of a lock installs them.
+    crate::forksafe::install_fork_handlers();
+    crate::valgrind::init();
+    crate::config::get();
+    crate::dispatch::get();
 }
-
-// Each call that can reach syslog first installs the fork handlers (`init`), in case the
-// constructor never ran: the syslog lock is one of the locks they guard.
 
 /// Sends one message to the log's outlets (the function and the `PMEM_LOG_LEVEL` sink), as
 /// `pmem_log!` does inside the crate.
 pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
-    crate::init::install_fork_handlers();
     crate::logger::log(level, file, line, func, args)
 }
 
 /// Installs a C logging function (None: the default one), as pmem_log_set_function(3).
 pub fn set_c_log_function(function: Option<CLogFunction>) {
-    crate::init::install_fork_handlers();
     crate::logger::set_c_function(function)
 }

@@ -37,7 +37,6 @@ mod error;
 mod file;
 mod flags;
 mod forksafe;
-mod init;
 mod inline_str;
 pub mod log;
 mod logger;

@@ -27,12 +27,8 @@
 
 pub use crate::logger::{threshold, Level, LogFunction, Record, Threshold};
 
-// The calls that can reach syslog first install the fork handlers (`init`), in case no
-// constructor ran: the syslog lock is one of the locks they guard.
-
 /// Sets a threshold, as pmem_log_set_threshold(3).
 pub fn set_threshold(which: Threshold, level: Level) {
-    crate::init::install_fork_handlers();
     crate::logger::set_threshold(which, level)
 }
 
@@ -42,6 +38,5 @@ pub fn set_threshold(which: Threshold, level: Level) {
 /// It receives the messages at least as severe as the [`Main`](Threshold::Main) threshold;
 /// errno is saved around the call, as the C library's callers expect it kept.
 pub fn set_function(function: Option<LogFunction>) {
-    crate::init::install_fork_handlers();
     crate::logger::set_function(function)
 }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use libc::{c_char, c_uint};
 
-use crate::forksafe::RwLock;
+use crate::forksafe::{ForkOrder, RwLock};
 
 /// The PMDK libpmem release whose behaviour this crate implements (the log's greeting says so).
 const PMDK_VERSION: &str = "1.12.1";
@@ -345,8 +345,8 @@ fn c_string(s: &str) -> CString {
 }
 
 /// Serialises our calls into glibc's syslog, so that a fork never interrupts one (the fork
-/// handlers in `init` take it). Entry points that may run first install those handlers.
-pub(crate) static SYSLOG_LOCK: RwLock<()> = RwLock::new(());
+/// handlers take it).
+static SYSLOG_LOCK: RwLock<()> = RwLock::new((), ForkOrder::Syslog);
 
 /// PMDK's default: syslog always, stderr when at least as severe as AUX (never for HARK).
 fn default_function(level: Level, file: &str, line: u32, func: &str, message: &str) {

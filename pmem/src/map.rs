@@ -572,7 +572,6 @@ fn register(ftype: FileType, map_sync: bool, addr: *mut u8, len: usize) -> Optio
         FileType::Normal if map_sync => Kind::MapSync,
         FileType::Normal => return None,
     };
-    crate::init::install_fork_handlers();
     let mut ranges = registry::write();
     ranges.insert(
         addr as usize,
@@ -797,7 +796,6 @@ fn map_at_hint(
 pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     // Hold the registry lock across munmap and deregistration, so a mapping another thread makes
     // at the same address in between cannot lose its registration.
-    crate::init::install_fork_handlers();
     let mut ranges = registry::write();
     // SAFETY: munmap validates its arguments; the caller no longer uses the range.
     if unsafe { libc::munmap(addr as *mut libc::c_void, len) } != 0 {

@@ -110,7 +110,6 @@ type DevicesAndOthers = (Vec<(u32, u32)>, Vec<(usize, usize)>);
 /// Splits [addr, addr+len) into device DAX pieces and everything else.
 fn split_by_kind(addr: usize, len: usize) -> DevicesAndOthers {
     let end = addr.saturating_add(len);
-    crate::init::install_fork_handlers();
     let pieces = registry::read().pieces(addr, end);
     let mut devices = Vec::new();
     let mut others = Vec::new();

@@ -10,7 +10,7 @@ use std::ops::Bound;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use crate::forksafe::{ReadGuard, RwLock, WriteGuard};
+use crate::forksafe::{ForkOrder, ReadGuard, RwLock, WriteGuard};
 
 /// How a registered range is persistent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,12 +127,11 @@ impl Ranges {
     }
 }
 
-static REGISTRY: RwLock<Ranges> = RwLock::new(Ranges::new());
+static REGISTRY: RwLock<Ranges> = RwLock::new(Ranges::new(), ForkOrder::Registry);
 /// Number of registered ranges, so `pmem_is_pmem` skips the lock when there is none.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
-/// The ranges, for reading. A caller that may run first installs the fork handlers
-/// (`init::install_fork_handlers`).
+/// The ranges, for reading.
 pub fn read() -> ReadGuard<'static, Ranges> {
     REGISTRY.read()
 }
@@ -142,18 +141,13 @@ pub fn write() -> WriteGuard<'static, Ranges> {
     REGISTRY.write()
 }
 
-/// The lock itself, for the fork handlers (`init`).
-pub(crate) fn lock() -> &'static RwLock<Ranges> {
-    &REGISTRY
-}
-
 /// Keeps the lock-free count in step after a change made under `write()`.
 pub fn publish_count(ranges: &Ranges) {
     COUNT.store(ranges.len(), Ordering::Release);
 }
 
 /// Whether [addr, addr+len) lies wholly in registered ranges. Locks only once a range was
-/// registered, by `map`, which installed the fork handlers then.
+/// registered.
 #[inline]
 fn registered(addr: usize, len: usize) -> bool {
     if len == 0 || COUNT.load(Ordering::Acquire) == 0 {
