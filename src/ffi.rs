@@ -9,7 +9,8 @@ use std::ffi::CStr;
 
 use libc::{c_char, c_int, c_uint, c_void, mode_t, size_t};
 
-use libpmem::capi::{self, Level, Threshold};
+use libpmem::capi;
+use libpmem::log::{self, Level, Threshold};
 use libpmem::{raw, Error, Flags};
 
 use crate::errormsg;
@@ -366,7 +367,7 @@ pub extern "C" fn pmem_log_set_threshold(
 ) -> c_int {
     match (threshold_of(threshold), level_of(value)) {
         (Some(t), Some(l)) => {
-            capi::set_threshold(t, l);
+            log::set_threshold(t, l);
             0
         }
         _ => {
@@ -388,7 +389,7 @@ pub unsafe extern "C" fn pmem_log_get_threshold(
     match threshold_of(threshold) {
         Some(t) if !value.is_null() => {
             // SAFETY: non-NULL and valid per the caller's contract.
-            unsafe { *value = capi::threshold(t) as pmem_log_level };
+            unsafe { *value = log::threshold(t) as pmem_log_level };
             0
         }
         _ => {
@@ -411,7 +412,7 @@ pub extern "C" fn pmem_log_set_function(
         ),
     >,
 ) -> c_int {
-    capi::set_c_log_function(log_function);
+    crate::clog::set_function(log_function);
     0
 }
 

@@ -4,6 +4,7 @@
 //! turns its errors into PMDK's return values, errno and `pmem_errormsg` (`errormsg`).
 //! `consts` are the header's constants; cbindgen reads this crate only.
 
+mod clog;
 pub mod consts;
 mod errormsg;
 pub mod ffi;

@@ -4,8 +4,7 @@
 
 use std::fmt;
 
-pub use crate::log::set_threshold;
-pub use crate::logger::{threshold, CLogFunction, Level, Threshold};
+use crate::log::{Level, LogFunction};
 pub use crate::map::{map_file, FileFlags, Mapping};
 
 /// pmem_unmap(3): unmaps [addr, addr+len) and forgets it as persistent memory.
@@ -32,10 +31,11 @@ pub fn init() {
 /// Sends one message to the log's outlets (the function and the `PMEM_LOG_LEVEL` sink), as
 /// `pmem_log!` does inside the crate.
 pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
-    crate::logger::log(level, file, line, func, args)
+    crate::log::log(level, file, line, func, args)
 }
 
-/// Installs a C logging function (None: the default one), as pmem_log_set_function(3).
-pub fn set_c_log_function(function: Option<CLogFunction>) {
-    crate::logger::set_c_function(function)
+/// Installs a logging function (None: the default one) as `log::set_function` does, greeting
+/// it as `caller` (pmem_log_set_function's forwarder to a C function).
+pub fn set_log_function(function: Option<LogFunction>, caller: &str) {
+    crate::log::install(function, caller)
 }

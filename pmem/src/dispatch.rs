@@ -281,8 +281,8 @@ pub fn get() -> &'static Dispatch {
         if crate::valgrind::pmemcheck() {
             d = for_pmemcheck(d);
         }
-        crate::logger::pmem_log!(Info, "cpu: {cpu}, auto flush: {auto_flush}");
-        crate::logger::pmem_log!(Notice, "{}", d.description());
+        crate::log::pmem_log!(Info, "cpu: {cpu}, auto flush: {auto_flush}");
+        crate::log::pmem_log!(Notice, "{}", d.description());
         d
     })
 }

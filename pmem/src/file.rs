@@ -154,7 +154,7 @@ fn c_path(path: &Path) -> Result<CString, Error> {
 /// until dropped.
 ///
 /// Dropping unmaps, ignoring a failure (munmap of a whole mapping has none to expect; it is
-/// logged at [`Level::Error`](crate::logger::Level::Error)); [`unmap`](PmemMap::unmap) reports it.
+/// logged at [`Level::Error`](crate::log::Level::Error)); [`unmap`](PmemMap::unmap) reports it.
 pub struct PmemMap {
     /// Never null; `len` bytes mapped read-write and shared, owned by this value.
     ptr: *mut u8,
@@ -265,7 +265,7 @@ impl Drop for PmemMap {
     fn drop(&mut self) {
         // SAFETY: the mapping is ours and, being dropped, no longer borrowed.
         if let Err(e) = unsafe { map::unmap(self.ptr, self.len) } {
-            crate::logger::pmem_log!(Error, "dropping the mapping at {:p}: {e}", self.ptr);
+            crate::log::pmem_log!(Error, "dropping the mapping at {:p}: {e}", self.ptr);
         }
     }
 }

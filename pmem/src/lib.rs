@@ -39,7 +39,6 @@ mod flags;
 mod forksafe;
 mod inline_str;
 pub mod log;
-mod logger;
 mod map;
 mod memops;
 mod os;

@@ -362,7 +362,7 @@ pub fn map_file(path: &CStr, len: usize, flags: FileFlags, mode: mode_t) -> Resu
     let sized = size_file(path, &req, &mut restore)?;
     let len = sized.len;
     let align = alignment(req.ftype, len);
-    crate::logger::pmem_log!(
+    crate::log::pmem_log!(
         Debug,
         "{}: mapping len {} align {:#x}, trying MAP_SYNC: {}",
         show(path),
@@ -385,7 +385,7 @@ pub fn map_file(path: &CStr, len: usize, flags: FileFlags, mode: mode_t) -> Resu
     restore.armed = false;
     drop(restore);
 
-    crate::logger::pmem_log!(
+    crate::log::pmem_log!(
         Notice,
         "mapped {} at {:p} len {} map_sync {} registered as pmem {}",
         show(path),
@@ -807,7 +807,7 @@ pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     drop(ranges);
     crate::valgrind::remove_mapping(addr, len);
     RECENT.store(start, Ordering::Relaxed);
-    crate::logger::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
+    crate::log::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
     Ok(())
 }
 
