@@ -21,9 +21,7 @@
 #[cfg(test)]
 pub mod generic;
 
-use crate::arch::must_copy_backward;
-use crate::arch::x86_64::flush::{sfence, WriteBack, CACHELINE};
-use crate::arch::x86_64::kernels::Edges;
+use crate::arch::{must_copy_backward, sfence, Edges, WriteBack, CACHELINE};
 use crate::dispatch::{self, Dispatch};
 use crate::flags::Flags;
 

@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::arch::x86_64::cpu::CpuFeatures;
-use crate::arch::x86_64::flush::{self, WriteBack};
+use crate::arch::x86_64::flush::Fence;
+use crate::arch::{sfence, WriteBack};
 use crate::dispatch::MemKernels;
 
 /// xorshift64*: deterministic, no dependency.
@@ -124,7 +125,7 @@ fn check_copy(
     let d = unsafe { dst.as_mut_ptr().add(off) };
     let s = unsafe { src.as_ptr().add(smis) };
     unsafe { run_move(k, mode, d, s, len, f) };
-    flush::sfence();
+    sfence();
     assert_eq!(
         &dst[off..off + len],
         &src[smis..smis + len],
@@ -173,7 +174,7 @@ fn check_overlap(k: &MemKernels, mode: Mode, len: usize, shift: usize, backward:
         let (d, s) = (p.add(dof), p.add(so) as *const u8);
         run_move(k, mode, d, s, len, WriteBack::None)
     };
-    flush::sfence();
+    sfence();
     assert!(
         buf == expect,
         "{} mode={mode:?} overlap len={len} shift={shift} backward={backward}",
@@ -194,7 +195,7 @@ fn check_set(k: &MemKernels, mode: Mode, len: usize, dmis: usize, c: u8) {
             Mode::Plain => (k.memset_plain)(d, c, len),
         }
     };
-    flush::sfence();
+    sfence();
     assert!(
         dst[off..off + len].iter().all(|&b| b == c),
         "{} mode={mode:?} set len={len} dmis={dmis}",
@@ -365,7 +366,7 @@ fn every_flag_combination_under_pmemcheck() {
             // PMDK's rule: a hint, else the threshold; nothing skipped goes unreported.
             assert!(!d.stream_small_persists && !d.cached_moves && d.kernels.streams_fenced);
             assert_ne!(d.write_back, WriteBack::None);
-            assert_ne!(d.drain, flush::Fence::None);
+            assert_ne!(d.drain, Fence::None);
             check_every_flag(&d, &d.description());
         }
     }
@@ -484,7 +485,7 @@ fn close_moves_stream_their_source_free_lines() {
                     }
                     // SAFETY: as above.
                     unsafe { memmove(dp, sp, len, flags) };
-                    flush::sfence();
+                    sfence();
                     assert!(
                         buf == expect,
                         "len={len} shift={shift} backward={backward} mis={mis} flags={flags:?}"
