@@ -1,7 +1,8 @@
 //! Generates the C header from the Rust sources with cbindgen.
 //!
 //! The header is written to OUT_DIR only; the checked-in `include/libpmem.h` is the public ABI and
-//! changes deliberately (`make header`). `make` and a unit test fail when the two differ.
+//! changes deliberately (`make header`). `make` (its `check-header` step) fails when the two
+//! differ.
 use std::{env, path::PathBuf};
 
 fn main() {

@@ -5,7 +5,8 @@ use std::fmt;
 use std::io::Write;
 
 use libc::c_char;
-use libpmem::capi::{self, Level};
+use libpmem::capi;
+use libpmem::log::Level;
 use libpmem::Error;
 
 /// Longest message kept, including the terminating NUL (PMDK keeps 1024 bytes too).

@@ -9,7 +9,8 @@ use std::ffi::CStr;
 
 use libc::{c_char, c_int, c_uint, c_void, mode_t, size_t};
 
-use libpmem::capi::{self, Level, Threshold};
+use libpmem::capi;
+use libpmem::log::{self, Level, Threshold};
 use libpmem::{raw, Error, Flags};
 
 use crate::errormsg;
@@ -18,6 +19,29 @@ use crate::errormsg;
 pub type pmem_log_level = c_uint;
 /// `enum pmem_log_threshold` as it crosses the ABI.
 pub type pmem_log_threshold = c_uint;
+
+/// The level of PMDK's `enum pmem_log_level` value, or None.
+fn level_of(value: pmem_log_level) -> Option<Level> {
+    Some(match value {
+        0 => Level::Hark,
+        1 => Level::Fatal,
+        2 => Level::Error,
+        3 => Level::Warning,
+        4 => Level::Notice,
+        5 => Level::Info,
+        6 => Level::Debug,
+        _ => return None,
+    })
+}
+
+/// The threshold of PMDK's `enum pmem_log_threshold` value, or None.
+fn threshold_of(value: pmem_log_threshold) -> Option<Threshold> {
+    match value {
+        0 => Some(Threshold::Main),
+        1 => Some(Threshold::Aux),
+        _ => None,
+    }
+}
 
 /// Reports `err` and returns the C failure value.
 fn fail<T>(err: Error, value: T) -> T {
@@ -54,7 +78,7 @@ pub unsafe extern "C" fn pmem_map_file(
     }
     // SAFETY: the caller passes a NUL-terminated string.
     let path = unsafe { CStr::from_ptr(path) };
-    match raw::map_file(path, len, flags, mode) {
+    match capi::map_file(path, len, capi::FileFlags::from_bits_retain(flags), mode) {
         Ok(m) => {
             // SAFETY: the caller passes NULL or valid out-pointers.
             unsafe {
@@ -62,7 +86,7 @@ pub unsafe extern "C" fn pmem_map_file(
                     *mapped_lenp = m.len;
                 }
                 if !is_pmemp.is_null() {
-                    *is_pmemp = c_int::from(raw::is_pmem(m.addr, m.len));
+                    *is_pmemp = c_int::from(m.is_pmem());
                 }
             }
             m.addr as *mut c_void
@@ -78,7 +102,7 @@ pub unsafe extern "C" fn pmem_map_file(
 #[no_mangle]
 pub unsafe extern "C" fn pmem_unmap(addr: *mut c_void, len: size_t) -> c_int {
     // SAFETY: forwarded caller contract.
-    status(unsafe { raw::unmap(addr as *mut u8, len) })
+    status(unsafe { capi::unmap(addr as *mut u8, len) })
 }
 
 /// 1 if the whole range is persistent memory, else 0.
@@ -168,17 +192,10 @@ unsafe fn move_bytes(
     pmemdest: *mut c_void,
     src: *const c_void,
     len: size_t,
-    flags: c_uint,
+    flags: Flags,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe {
-        raw::memmove(
-            pmemdest as *mut u8,
-            src as *const u8,
-            len,
-            Flags::from_bits_retain(flags),
-        )
-    };
+    unsafe { raw::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
     pmemdest
 }
 
@@ -187,16 +204,9 @@ unsafe fn move_bytes(
 /// # Safety
 /// As `pmem_memset_persist`.
 #[inline(always)]
-unsafe fn set_bytes(pmemdest: *mut c_void, c: c_int, len: size_t, flags: c_uint) -> *mut c_void {
+unsafe fn set_bytes(pmemdest: *mut c_void, c: c_int, len: size_t, flags: Flags) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe {
-        raw::memset(
-            pmemdest as *mut u8,
-            c as u8,
-            len,
-            Flags::from_bits_retain(flags),
-        )
-    };
+    unsafe { raw::memset(pmemdest as *mut u8, c as u8, len, flags) };
     pmemdest
 }
 
@@ -209,7 +219,7 @@ pub unsafe extern "C" fn pmem_memmove_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, 0) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -221,7 +231,7 @@ pub unsafe extern "C" fn pmem_memcpy_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, 0) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -233,7 +243,7 @@ pub unsafe extern "C" fn pmem_memset_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, 0) }
+    unsafe { set_bytes(pmemdest, c, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -245,7 +255,7 @@ pub unsafe extern "C" fn pmem_memmove_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -257,7 +267,7 @@ pub unsafe extern "C" fn pmem_memcpy_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -269,7 +279,7 @@ pub unsafe extern "C" fn pmem_memset_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, crate::consts::PMEM_F_MEM_NODRAIN) }
+    unsafe { set_bytes(pmemdest, c, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -282,7 +292,7 @@ pub unsafe extern "C" fn pmem_memmove(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, flags) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::from_bits_retain(flags)) }
 }
 
 /// Overlap-safe like `pmem_memmove` (as in PMDK), so a caller's overlap bug loses no data.
@@ -297,7 +307,7 @@ pub unsafe extern "C" fn pmem_memcpy(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, flags) }
+    unsafe { move_bytes(pmemdest, src, len, Flags::from_bits_retain(flags)) }
 }
 
 /// # Safety
@@ -310,7 +320,7 @@ pub unsafe extern "C" fn pmem_memset(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, flags) }
+    unsafe { set_bytes(pmemdest, c, len, Flags::from_bits_retain(flags)) }
 }
 
 /// NULL if this library provides API version `major_required`.`minor_required`, else why not.
@@ -355,9 +365,9 @@ pub extern "C" fn pmem_log_set_threshold(
     threshold: pmem_log_threshold,
     value: pmem_log_level,
 ) -> c_int {
-    match (Threshold::from_raw(threshold), Level::from_raw(value)) {
+    match (threshold_of(threshold), level_of(value)) {
         (Some(t), Some(l)) => {
-            capi::set_threshold(t, l);
+            log::set_threshold(t, l);
             0
         }
         _ => {
@@ -376,10 +386,10 @@ pub unsafe extern "C" fn pmem_log_get_threshold(
     threshold: pmem_log_threshold,
     value: *mut pmem_log_level,
 ) -> c_int {
-    match Threshold::from_raw(threshold) {
+    match threshold_of(threshold) {
         Some(t) if !value.is_null() => {
             // SAFETY: non-NULL and valid per the caller's contract.
-            unsafe { *value = capi::threshold(t) as pmem_log_level };
+            unsafe { *value = log::threshold(t) as pmem_log_level };
             0
         }
         _ => {
@@ -402,6 +412,22 @@ pub extern "C" fn pmem_log_set_function(
         ),
     >,
 ) -> c_int {
-    capi::set_c_log_function(log_function);
+    crate::clog::set_function(log_function);
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_enums_have_pmdks_values() {
+        for value in 0..7 {
+            assert_eq!(level_of(value).map(|l| l as pmem_log_level), Some(value));
+        }
+        assert_eq!(level_of(3), Some(Level::Warning));
+        assert_eq!(level_of(7), None);
+        assert_eq!(threshold_of(1), Some(Threshold::Aux));
+        assert_eq!(threshold_of(2), None);
+    }
 }

@@ -45,10 +45,8 @@ CFLAGS_T="-std=c11 -Wall -Wextra -Werror -O2 -g"
 export PMEM_LIBDIR PMEM_INCDIR PMEM_STATIC_LIB PMEM_STATIC_LIBS REF_LIBDIR REF_INCDIR CC CXX
 
 # never inherit settings that change libpmem's behaviour
-unset PMEM_IS_PMEM_FORCE PMEM_LOG_LEVEL PMEM_LOG_FILE PMEM_NO_FLUSH PMEM_NO_CLWB \
-	PMEM_NO_CLFLUSHOPT PMEM_NO_MOVNT PMEM_NO_GENERIC_MEMCPY PMEM_MMAP_HINT \
-	PMEM_MOVNT_THRESHOLD PMEM_AVX PMEM_AVX512F PMEM_NO_AVX PMEM_NO_AVX512F PMEM_CPU_CLASS \
-	LD_PRELOAD 2>/dev/null
+# shellcheck source=../tests/env-scrub.sh
+. "$REPO/tests/env-scrub.sh"
 
 WORK=$(mktemp -d /tmp/pmem-tests-c.XXXXXX)
 SHM=$(mktemp -d /dev/shm/pmem-tests-c.XXXXXX)

@@ -37,9 +37,8 @@ PMEM_LIBDIR=${PMEM_LIBDIR:-$REPO/build}
 [ -e "$PMEM_LIBDIR/libpmem.so.1" ] || { echo "tests-valgrind: $PMEM_LIBDIR/libpmem.so.1 is missing (run make)" >&2; exit 1; }
 REF_LIBDIR=${REF_LIBDIR:-/usr/lib/x86_64-linux-gnu}
 
-unset PMEM_IS_PMEM_FORCE PMEM_LOG_LEVEL PMEM_LOG_FILE PMEM_NO_FLUSH PMEM_NO_CLWB \
-	PMEM_NO_CLFLUSHOPT PMEM_NO_MOVNT PMEM_MMAP_HINT PMEM_MOVNT_THRESHOLD PMEM_AVX \
-	PMEM_AVX512F LD_PRELOAD PMEMOBJ_LOG_LEVEL 2>/dev/null
+# shellcheck source=../tests/env-scrub.sh
+. "$REPO/tests/env-scrub.sh"
 
 if [ -z "${PMEMCHECK:-}" ] && [ -d "$REPO/../shared/tools/pmemcheck" ]; then
 	PMEMCHECK=$REPO/../shared/tools/pmemcheck

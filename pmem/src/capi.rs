@@ -1,28 +1,41 @@
-//! What only the C library `libpmem.so.1` needs: its error log line and logging hooks. Not
-//! part of this crate's stable API (hidden from the documentation; it changes with the C layer).
+//! What only the C library `libpmem.so.1` needs: its constructor, logging and mapping hooks.
+//! Behind the `capi` feature, which the C library's crate turns on: not an API of this crate
+//! (hidden from the documentation; it changes with the C layer).
 
 use std::fmt;
 
-pub use crate::log::set_threshold;
-pub use crate::logger::{threshold, CLogFunction, Level, Threshold};
+use crate::log::{Level, LogFunction};
+pub use crate::map::{map_file, FileFlags, Mapping};
 
-/// The C library's load-time initialisation (its `.init_array` constructor calls this).
-pub fn init() {
-    crate::init::init()
+/// pmem_unmap(3): unmaps [addr, addr+len) and forgets it as persistent memory.
+///
+/// # Safety
+/// As munmap(2): nothing uses the range afterwards.
+pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<(), crate::Error> {
+    // SAFETY: forwarded caller contract.
+    unsafe { crate::map::unmap(addr, len) }
 }
 
-// Each call that can reach syslog first installs the fork handlers (`init`), in case the
-// constructor never ran: the syslog lock is one of the locks they guard.
+/// The C library's load-time initialisation (its `.init_array` constructor calls this), as
+/// PMDK's: the fork handlers, Valgrind, the environment, then the dispatch table, resolved before `main` so that
+/// the first calls pay nothing for them. Everything here also resolves itself on first use (a
+/// Rust program has no constructor; a C caller may run before it, from `.preinit_array`).
+pub fn init() {
+    // Before any thread could fork while a first use of a lock installs them.
+    crate::forksafe::install_fork_handlers();
+    crate::valgrind::init();
+    crate::config::get();
+    crate::dispatch::get();
+}
 
 /// Sends one message to the log's outlets (the function and the `PMEM_LOG_LEVEL` sink), as
 /// `pmem_log!` does inside the crate.
 pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {
-    crate::init::install_fork_handlers();
-    crate::logger::log(level, file, line, func, args)
+    crate::log::log(level, file, line, func, args)
 }
 
-/// Installs a C logging function (None: the default one), as pmem_log_set_function(3).
-pub fn set_c_log_function(function: Option<CLogFunction>) {
-    crate::init::install_fork_handlers();
-    crate::logger::set_c_function(function)
+/// Installs a logging function (None: the default one) as `log::set_function` does, greeting
+/// it as `caller` (pmem_log_set_function's forwarder to a C function).
+pub fn set_log_function(function: Option<LogFunction>, caller: &str) {
+    crate::log::install(function, caller)
 }

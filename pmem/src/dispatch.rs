@@ -12,7 +12,7 @@ use crate::arch::x86_64::avx2::wide64;
 use crate::arch::x86_64::cpu::CpuFeatures;
 use crate::arch::x86_64::flush::{Fence, WriteBack};
 use crate::arch::x86_64::kernels::{Edges, Prefetch, NARROW_STREAMS_FROM};
-use crate::arch::x86_64::{avx2, avx512, sse2};
+use crate::arch::x86_64::{avx2, avx512, pmemcheck, sse2};
 use crate::config::Config;
 use crate::inline_str::InlineStr;
 use crate::strategy::{CpuClass, Strategy};
@@ -37,6 +37,9 @@ pub struct MemKernels {
     pub memset_temporal: unsafe fn(*mut u8, u8, usize, WriteBack),
     pub memmove_plain: unsafe fn(*mut u8, *const u8, usize),
     pub memset_plain: unsafe fn(*mut u8, u8, usize),
+    /// The NT kernels end with their own fence (pmemcheck's, in PMDK's order), so `memops`
+    /// adds none for their streams.
+    pub streams_fenced: bool,
 }
 
 // On its own two cache lines, whatever the linker puts next to it.
@@ -83,6 +86,7 @@ macro_rules! kernels_of {
             memset_temporal: $isa::memset_temporal,
             memmove_plain: $isa::memmove_plain,
             memset_plain: $isa::memset_plain,
+            streams_fenced: false,
         }
     };
 }
@@ -159,6 +163,7 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
         )),
         "avx2" => Some(isa_kernels(Isa::Avx2, Prefetch::Window, false)),
         "sse2" => Some(isa_kernels(Isa::Sse2, Prefetch::Window, false)),
+        "pmemcheck" => Some(PMEMCHECK_KERNELS),
         "avx512-shape-on-avx2" => Some(kernels_of!(
             wide64,
             "avx512-shape-on-avx2",
@@ -263,7 +268,42 @@ impl Dispatch {
     /// True when nothing is written back (eADR platform or PMEM_NO_FLUSH=1).
     #[inline(always)]
     pub fn flush_is_noop(&self) -> bool {
-        self.write_back == WriteBack::None
+        self.write_back.is_skipped()
+    }
+}
+
+/// The kernels that store as PMDK's do, each byte once (`arch::x86_64::pmemcheck`).
+const PMEMCHECK_KERNELS: MemKernels = MemKernels {
+    name: "pmemcheck",
+    cached_name: "pmemcheck",
+    prefetch: Prefetch::Off,
+    narrow_from: usize::MAX,
+    memmove_nt: pmemcheck::memmove_nt,
+    memset_nt: pmemcheck::memset_nt,
+    memmove_temporal: pmemcheck::memmove_temporal,
+    memset_temporal: pmemcheck::memset_temporal,
+    memmove_plain: pmemcheck::memmove_plain,
+    memset_plain: pmemcheck::memset_plain,
+    streams_fenced: true,
+};
+
+/// The table under pmemcheck, whose reports depend on the order of stores, flushes and fences:
+/// PMDK's kernels and PMDK's streaming rule (a hint decides, else the threshold), and the
+/// flushes and fences the platform skips reported to it.
+pub fn for_pmemcheck(d: Dispatch) -> Dispatch {
+    Dispatch {
+        kernels: PMEMCHECK_KERNELS,
+        write_back: match d.write_back {
+            WriteBack::None => WriteBack::Reported,
+            w => w,
+        },
+        drain: match d.drain {
+            Fence::None => Fence::Reported,
+            f => f,
+        },
+        stream_small_persists: false,
+        cached_moves: false,
+        ..d
     }
 }
 
@@ -275,9 +315,12 @@ pub fn get() -> &'static Dispatch {
     TABLE.get_or_init(|| {
         let cpu = CpuFeatures::detect();
         let auto_flush = crate::sysfs::has_auto_flush(crate::sysfs::SYSFS_ROOT) == 1;
-        let d = decide(&cpu, crate::config::get(), auto_flush);
-        crate::logger::pmem_log!(Info, "cpu: {cpu}, auto flush: {auto_flush}");
-        crate::logger::pmem_log!(Notice, "{}", d.description());
+        let mut d = decide(&cpu, crate::config::get(), auto_flush);
+        if crate::valgrind::pmemcheck() {
+            d = for_pmemcheck(d);
+        }
+        crate::log::pmem_log!(Info, "cpu: {cpu}, auto flush: {auto_flush}");
+        crate::log::pmem_log!(Notice, "{}", d.description());
         d
     })
 }

@@ -97,7 +97,7 @@ fn child_report() {
     );
     let mut ok = true;
     for len in [0usize, 1, 7, 8, 63, 64, 255, 256, 257, 4096, 100_000] {
-        for flags in 0..64u32 {
+        for flags in (0..64u32).map(crate::Flags::from_bits_retain) {
             let src: Vec<u8> = (0..len + 64).map(|i| (i * 31 + len) as u8).collect();
             let mut dst = vec![0u8; len + 128];
             unsafe {

@@ -3,7 +3,7 @@
 use std::io;
 use std::ops::RangeBounds;
 
-use crate::ops;
+use crate::slice;
 
 /// Flushes, persists and msyncs over a [`memmap2::MmapMut`] (feature `memmap2`).
 ///
@@ -72,24 +72,24 @@ impl PmemExt for memmap2::MmapMut {
     #[inline]
     #[track_caller]
     fn pmem_persist(&self, range: impl RangeBounds<usize>) {
-        ops::persist(ops::sub(self, range))
+        slice::persist(slice::sub(self, range))
     }
 
     #[inline]
     #[track_caller]
     fn pmem_flush(&self, range: impl RangeBounds<usize>) {
-        ops::flush(ops::sub(self, range))
+        slice::flush(slice::sub(self, range))
     }
 
     #[inline]
     #[track_caller]
     fn pmem_msync(&self, range: impl RangeBounds<usize>) -> io::Result<()> {
-        ops::msync(ops::sub(self, range))
+        slice::msync(slice::sub(self, range))
     }
 
     #[inline]
     #[track_caller]
     fn pmem_is_pmem(&self, range: impl RangeBounds<usize>) -> bool {
-        ops::is_pmem(ops::sub(self, range))
+        slice::is_pmem(slice::sub(self, range))
     }
 }

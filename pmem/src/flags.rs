@@ -82,6 +82,11 @@ impl Flags {
         self.0 == 0
     }
 
+    /// The flags of both (`|` in const contexts).
+    pub const fn union(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
     /// Whether any flag of `other` is set in `self`.
     pub const fn intersects(self, other: Flags) -> bool {
         self.0 & other.0 != 0
@@ -190,6 +195,7 @@ mod tests {
         f.insert(Flags::NOFLUSH);
         f.remove(Flags::NODRAIN);
         assert_eq!(f, Flags::WC | Flags::NOFLUSH);
+        assert_eq!(Flags::WC.union(Flags::NOFLUSH), f);
         assert_eq!(f - Flags::WC, Flags::NOFLUSH);
         assert_eq!(!Flags::empty(), Flags::all());
         assert_eq!(!Flags::all(), Flags::empty());

@@ -32,23 +32,19 @@
 
 mod arch;
 mod config;
-mod consts;
 mod dispatch;
 mod error;
+mod file;
 mod flags;
 mod forksafe;
-mod init;
 mod inline_str;
 pub mod log;
-mod logger;
 mod map;
-mod mapping;
 mod memops;
-mod ops;
 mod os;
 mod persist;
-mod pmem;
 mod registry;
+mod slice;
 mod strategy;
 mod sysfs;
 mod valgrind;
@@ -59,6 +55,7 @@ mod ext;
 #[cfg(test)]
 mod env_tests;
 
+#[cfg(feature = "capi")]
 #[doc(hidden)]
 pub mod capi;
 pub mod raw;
@@ -67,9 +64,9 @@ pub use error::Error;
 #[cfg(feature = "memmap2")]
 #[cfg_attr(docsrs, doc(cfg(feature = "memmap2")))]
 pub use ext::PmemExt;
+pub use file::{MapOptions, PmemMap};
 pub use flags::Flags;
-pub use mapping::{MapOptions, PmemMap};
-pub use ops::{
+pub use slice::{
     copy, copy_within, deep_drain, deep_flush, deep_persist, drain, fill, flush, is_pmem, msync,
     persist,
 };
@@ -78,7 +75,7 @@ pub use ops::{
 /// once visible (pmem_has_auto_flush(3)): `Some(true)` if every NVDIMM region says so,
 /// `Some(false)` if any does not or there is none, `None` if sysfs can't be read.
 pub fn has_auto_flush() -> Option<bool> {
-    match pmem::has_auto_flush() {
+    match sysfs::has_auto_flush(sysfs::SYSFS_ROOT) {
         -1 => None,
         v => Some(v == 1),
     }

@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libc::{c_int, mode_t};
 
-use crate::consts::*;
 use crate::error::Error;
 use crate::os::{errno, page_size};
 use crate::registry::{self, Kind};
@@ -26,11 +25,66 @@ const ALLOC_PIECE: u64 = 1 << 30;
 /// How often one piece is retried after ENOMEM before giving up.
 const ALLOC_ENOMEM_RETRIES: u32 = 8;
 
+/// What to do with the file: pmem_map_file's `PMEM_FILE_*` bits. Unknown bits are kept, to be
+/// refused with PMDK's message after the path was looked at, as PMDK does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileFlags(i32);
+
+impl FileFlags {
+    /// Create the file if it does not exist (and size it).
+    pub const CREATE: FileFlags = FileFlags(1 << 0);
+    /// With `CREATE`, fail if the file exists.
+    pub const EXCL: FileFlags = FileFlags(1 << 1);
+    /// Size a created file without allocating its blocks.
+    pub const SPARSE: FileFlags = FileFlags(1 << 2);
+    /// The path is a directory: map an unnamed file in it.
+    pub const TMPFILE: FileFlags = FileFlags(1 << 3);
+    const ALL: i32 = 0xf;
+
+    /// The caller's bits, unknown ones kept.
+    #[cfg(feature = "capi")]
+    pub const fn from_bits_retain(bits: i32) -> FileFlags {
+        FileFlags(bits)
+    }
+
+    /// The bits, as pmem_map_file's `flags`.
+    pub const fn bits(self) -> i32 {
+        self.0
+    }
+
+    /// `self` with `flag` set when `on`.
+    pub const fn with(self, flag: FileFlags, on: bool) -> FileFlags {
+        FileFlags(if on { self.0 | flag.0 } else { self.0 })
+    }
+
+    const fn contains(self, flag: FileFlags) -> bool {
+        self.0 & flag.0 == flag.0
+    }
+
+    /// Whether there is a bit outside `allowed`.
+    const fn has_other_than(self, allowed: i32) -> bool {
+        self.0 & !allowed != 0
+    }
+}
+
 /// A successful mapping.
 #[derive(Debug)]
 pub struct Mapping {
+    /// The first byte.
     pub addr: *mut u8,
+    /// The length in bytes (the file's, when mapped whole).
     pub len: usize,
+    /// Registered as persistent memory (device DAX, or MAP_SYNC granted).
+    registered: bool,
+}
+
+impl Mapping {
+    /// pmem_is_pmem of the whole mapping, from what the map call knew. Asked, not computed by
+    /// the call: it reads PMEM_IS_PMEM_FORCE, which PMDK reads at the first pmem_is_pmem call
+    /// and in pmem_map_file only when is_pmemp is given.
+    pub fn is_pmem(&self) -> bool {
+        registry::forced().unwrap_or(self.registered)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,7 +351,7 @@ fn set_len(fd: &OwnedFd, len: u64) -> Result<(), Error> {
 
 /// Maps and registers; see the module comment. Each step below is one of the call's stages,
 /// in PMDK's order.
-pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<Mapping, Error> {
+pub fn map_file(path: &CStr, len: usize, flags: FileFlags, mode: mode_t) -> Result<Mapping, Error> {
     let req = validate(path, len, flags)?;
     let opened = open(path, &req, mode)?;
     let mut restore = Restore {
@@ -308,7 +362,7 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
     let sized = size_file(path, &req, &mut restore)?;
     let len = sized.len;
     let align = alignment(req.ftype, len);
-    crate::logger::pmem_log!(
+    crate::log::pmem_log!(
         Debug,
         "{}: mapping len {} align {:#x}, trying MAP_SYNC: {}",
         show(path),
@@ -323,16 +377,15 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
 
     if let Some(size) = sized.shrink_to {
         if let Err(e) = set_len(&opened.fd, size) {
-            let _ = unmap(addr, len);
+            // SAFETY: the mapping was just made and is not handed out.
+            let _ = unsafe { unmap(addr, len) };
             return Err(e);
         }
     }
     restore.armed = false;
     drop(restore);
 
-    // Not pmem_is_pmem here: asking it would read PMEM_IS_PMEM_FORCE, which PMDK reads at
-    // the first pmem_is_pmem call and in pmem_map_file only when is_pmemp is given.
-    crate::logger::pmem_log!(
+    crate::log::pmem_log!(
         Notice,
         "mapped {} at {:p} len {} map_sync {} registered as pmem {}",
         show(path),
@@ -341,29 +394,33 @@ pub fn map_file(path: &CStr, len: usize, flags: c_int, mode: mode_t) -> Result<M
         map_sync,
         kind.is_some()
     );
-    Ok(Mapping { addr, len })
+    Ok(Mapping {
+        addr,
+        len,
+        registered: kind.is_some(),
+    })
 }
 
 /// A call's arguments once checked: device DAX is mapped whole, so its flags and length are 0.
 struct Request {
     ftype: FileType,
-    flags: c_int,
+    flags: FileFlags,
     len: usize,
 }
 
 impl Request {
     fn create(&self) -> bool {
-        self.flags & PMEM_FILE_CREATE != 0
+        self.flags.contains(FileFlags::CREATE)
     }
 }
 
 /// Checks the arguments in PMDK's order: the path's type, the flags, then the length.
-fn validate(path: &CStr, len: usize, flags: c_int) -> Result<Request, Error> {
+fn validate(path: &CStr, len: usize, flags: FileFlags) -> Result<Request, Error> {
     let ftype = file_type(path)?;
-    if flags & !FILE_ALL_FLAGS != 0 {
+    if flags.has_other_than(FileFlags::ALL) {
         return Err(Error::new(
             libc::EINVAL,
-            format!("invalid flag specified {flags:x}"),
+            format!("invalid flag specified {:x}", flags.bits()),
         ));
     }
     let req = match ftype {
@@ -371,7 +428,7 @@ fn validate(path: &CStr, len: usize, flags: c_int) -> Result<Request, Error> {
             validate_device_dax(major, minor, len, flags)?;
             Request {
                 ftype,
-                flags: 0,
+                flags: FileFlags::default(),
                 len: 0,
             }
         }
@@ -382,11 +439,11 @@ fn validate(path: &CStr, len: usize, flags: c_int) -> Result<Request, Error> {
 }
 
 /// Device DAX takes no flag but CREATE and SPARSE, and no length but 0 or its own size.
-fn validate_device_dax(major: u32, minor: u32, len: usize, flags: c_int) -> Result<(), Error> {
-    if flags & !(PMEM_FILE_CREATE | PMEM_FILE_SPARSE) != 0 {
+fn validate_device_dax(major: u32, minor: u32, len: usize, flags: FileFlags) -> Result<(), Error> {
+    if flags.has_other_than(FileFlags::CREATE.0 | FileFlags::SPARSE.0) {
         return Err(Error::new(
             libc::EINVAL,
-            format!("flag unsupported for Device DAX {flags:x}"),
+            format!("flag unsupported for Device DAX {:x}", flags.bits()),
         ));
     }
     let size = sysfs::device_dax_size(sysfs::SYSFS_ROOT, major, minor)
@@ -413,7 +470,7 @@ fn validate_len(req: &Request) -> Result<(), Error> {
         "non-zero 'len' not allowed without PMEM_FILE_CREATE"
     } else if len == 0 && create {
         "zero 'len' not allowed with PMEM_FILE_CREATE"
-    } else if req.flags & PMEM_FILE_TMPFILE != 0 && !create {
+    } else if req.flags.contains(FileFlags::TMPFILE) && !create {
         "PMEM_FILE_TMPFILE not allowed without PMEM_FILE_CREATE"
     } else {
         return Ok(());
@@ -423,8 +480,8 @@ fn validate_len(req: &Request) -> Result<(), Error> {
 
 /// Opens (or creates, or makes unnamed in the directory `path`) the file.
 fn open(path: &CStr, req: &Request, mode: mode_t) -> Result<Opened, Error> {
-    let excl = req.flags & PMEM_FILE_EXCL != 0;
-    if req.flags & PMEM_FILE_TMPFILE != 0 {
+    let excl = req.flags.contains(FileFlags::EXCL);
+    if req.flags.contains(FileFlags::TMPFILE) {
         open_tmpfile(path, excl)
     } else if req.create() {
         open_create(path, excl, mode)
@@ -459,7 +516,7 @@ fn size_for_create(req: &Request, restore: &mut Restore) -> Result<Sized, Error>
     if want > opened.orig_size {
         restore.resized = true;
     }
-    if req.flags & PMEM_FILE_SPARSE == 0 {
+    if !req.flags.contains(FileFlags::SPARSE) {
         // Extends the file too; on failure the restore guard cuts it back.
         allocate(&opened.fd, want)?;
     } else if want > opened.orig_size {
@@ -515,7 +572,6 @@ fn register(ftype: FileType, map_sync: bool, addr: *mut u8, len: usize) -> Optio
         FileType::Normal if map_sync => Kind::MapSync,
         FileType::Normal => return None,
     };
-    crate::init::install_fork_handlers();
     let mut ranges = registry::write();
     ranges.insert(
         addr as usize,
@@ -734,13 +790,14 @@ fn map_at_hint(
 }
 
 /// Deregisters and unmaps. Errors come from munmap only.
-pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
+///
+/// # Safety
+/// As munmap(2): nothing uses the range afterwards.
+pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     // Hold the registry lock across munmap and deregistration, so a mapping another thread makes
     // at the same address in between cannot lose its registration.
-    crate::init::install_fork_handlers();
     let mut ranges = registry::write();
-    // SAFETY: munmap validates its arguments; unmapping memory the caller no longer uses is the
-    // caller's decision, as with libc's munmap.
+    // SAFETY: munmap validates its arguments; the caller no longer uses the range.
     if unsafe { libc::munmap(addr as *mut libc::c_void, len) } != 0 {
         return Err(Error::last_os("munmap"));
     }
@@ -750,7 +807,7 @@ pub fn unmap(addr: *mut u8, len: usize) -> Result<(), Error> {
     drop(ranges);
     crate::valgrind::remove_mapping(addr, len);
     RECENT.store(start, Ordering::Relaxed);
-    crate::logger::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
+    crate::log::pmem_log!(Info, "unmapped {:p} len {}", addr, len);
     Ok(())
 }
 
@@ -780,16 +837,17 @@ mod tests {
     fn recent_address_is_reused_only_when_free() {
         let a = file("a", 4 << 20);
         let b = file("b", 6 << 20);
-        let m1 = map_file(&a, 0, 0, 0).unwrap();
+        let m1 = map_file(&a, 0, FileFlags::default(), 0).unwrap();
         assert_eq!(m1.addr as usize % MIB2, 0);
         let first = m1.addr as usize;
-        unmap(m1.addr, m1.len).unwrap();
+        // SAFETY: the mapping is the test\'s own and no longer used.
+        unsafe { unmap(m1.addr, m1.len) }.unwrap();
 
         // Free again: taken again, no reservation needed.
-        let m2 = map_file(&a, 0, 0, 0).unwrap();
+        let m2 = map_file(&a, 0, FileFlags::default(), 0).unwrap();
         assert_eq!(m2.addr as usize, first);
         // Occupied: somewhere else, not overlapping.
-        let m3 = map_file(&b, 0, 0, 0).unwrap();
+        let m3 = map_file(&b, 0, FileFlags::default(), 0).unwrap();
         let (s2, e2) = (m2.addr as usize, m2.addr as usize + m2.len);
         let (s3, e3) = (m3.addr as usize, m3.addr as usize + m3.len);
         assert!(e3 <= s2 || e2 <= s3, "{s2:#x}-{e2:#x} vs {s3:#x}-{e3:#x}");
@@ -801,8 +859,10 @@ mod tests {
             1,
             "the second mapping left the first alone"
         );
-        unmap(m2.addr, m2.len).unwrap();
-        unmap(m3.addr, m3.len).unwrap();
+        // SAFETY: the mapping is the test\'s own and no longer used.
+        unsafe { unmap(m2.addr, m2.len) }.unwrap();
+        // SAFETY: the mapping is the test\'s own and no longer used.
+        unsafe { unmap(m3.addr, m3.len) }.unwrap();
         for p in [a, b] {
             std::fs::remove_file(std::ffi::OsStr::from_bytes(p.as_bytes())).unwrap();
         }

@@ -6,24 +6,26 @@ use crate::os::{errno, page_size};
 use crate::registry::{self, Kind};
 use crate::valgrind;
 
-/// Writes back the cache lines of [addr, addr+len) (nothing if flushing is off).
+/// pmem_flush(3): writes back the cache lines of [addr, addr+len), without waiting (nothing
+/// where flushing is off: eADR, `PMEM_NO_FLUSH=1`).
 ///
 /// # Safety
-/// The range must be mapped.
+/// The range is mapped for the whole call.
 #[inline]
 pub unsafe fn flush(addr: *const u8, len: usize) {
-    let d = dispatch::get();
     if valgrind::active() {
-        valgrind::on_flush(addr, len, d.flush_is_noop());
+        valgrind::check_addressable(addr, len);
     }
-    // SAFETY: forwarded caller contract; the table holds only instructions this CPU has.
-    unsafe { d.write_back.write_back(addr, len) }
+    // SAFETY: forwarded caller contract; the table holds only instructions this CPU has (a
+    // flush the platform skips is reported to pmemcheck: `WriteBack::Reported`).
+    unsafe { dispatch::get().write_back.write_back(addr, len) }
 }
 
-/// Like `flush`, but also when `PMEM_NO_FLUSH=1` or the platform has auto flush.
+/// pmem_deep_flush(3): [`flush`], even where flushing is otherwise off (eADR,
+/// `PMEM_NO_FLUSH=1`).
 ///
 /// # Safety
-/// The range must be mapped.
+/// The range is mapped for the whole call.
 #[inline]
 pub unsafe fn deep_flush(addr: *const u8, len: usize) {
     if valgrind::active() {
@@ -33,14 +35,22 @@ pub unsafe fn deep_flush(addr: *const u8, len: usize) {
     unsafe { dispatch::get().deep_write_back.write_back(addr, len) }
 }
 
-/// Waits for earlier flushes and non-temporal stores.
+/// pmem_drain(3): waits for earlier flushes and non-temporal stores to complete.
 #[inline]
 pub fn drain() {
-    let d = dispatch::get();
-    d.drain.fence();
-    if d.drain.is_noop() && valgrind::active() {
-        valgrind::on_empty_drain();
-    }
+    // An empty one is reported to pmemcheck (`Fence::Reported`).
+    dispatch::get().drain.fence();
+}
+
+/// pmem_persist(3): [`flush`] then [`drain`].
+///
+/// # Safety
+/// The range is mapped for the whole call.
+#[inline(always)]
+pub unsafe fn persist(addr: *const u8, len: usize) {
+    // SAFETY: forwarded caller contract.
+    unsafe { flush(addr, len) };
+    drain();
 }
 
 /// msync over the pages covering [addr, addr+len).
@@ -85,9 +95,10 @@ fn msync_under_valgrind(addr: usize, len: usize, flags: libc::c_int) -> Result<(
     Ok(())
 }
 
-/// pmem_msync: msync(MS_SYNC) from the page holding `addr` to `addr + len`. As in PMDK, even
-/// len 0 syncs the bytes between the page start and `addr` when `addr` is not page-aligned
-/// (so it fails, like PMDK, on device DAX or where nothing is mapped).
+/// pmem_msync(3): msync(MS_SYNC) from the page holding `addr` to `addr + len`. An unmapped
+/// range is an error (`ENOMEM`), not a fault. As in PMDK, even len 0 syncs the bytes between
+/// the page start and `addr` when `addr` is not page-aligned (so it fails, like PMDK, on
+/// device DAX or where nothing is mapped).
 #[inline(always)]
 pub fn msync(addr: *const u8, len: usize) -> Result<(), Error> {
     msync_pages(addr as usize, len, libc::MS_SYNC)
@@ -99,7 +110,6 @@ type DevicesAndOthers = (Vec<(u32, u32)>, Vec<(usize, usize)>);
 /// Splits [addr, addr+len) into device DAX pieces and everything else.
 fn split_by_kind(addr: usize, len: usize) -> DevicesAndOthers {
     let end = addr.saturating_add(len);
-    crate::init::install_fork_handlers();
     let pieces = registry::read().pieces(addr, end);
     let mut devices = Vec::new();
     let mut others = Vec::new();
@@ -124,8 +134,9 @@ fn split_by_kind(addr: usize, len: usize) -> DevicesAndOthers {
     (devices, others)
 }
 
-/// pmem_deep_drain: device DAX ranges drain and ask their region to flush its write queues;
-/// everything else is msynced, as pmem_msync does.
+/// pmem_deep_drain(3): device DAX ranges drain and ask their region to flush its write
+/// queues; everything else is msynced, as [`msync`] does. An unmapped range is an error, not
+/// a fault.
 pub fn deep_drain(addr: *const u8, len: usize) -> Result<(), Error> {
     if len == 0 {
         return Ok(());
@@ -148,11 +159,12 @@ pub fn deep_drain(addr: *const u8, len: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// pmem_deep_persist: deep flush then deep drain. Unlike PMDK, a range that is not mapped when
-/// the call starts is reported (-1/ENOMEM) before any flush instruction could fault on it.
+/// pmem_deep_persist(3): [`deep_flush`] then [`deep_drain`]. Unlike PMDK, a range that is not
+/// mapped when the call starts is reported (`ENOMEM`) before any flush instruction could fault
+/// on it.
 ///
 /// # Safety
-/// Nothing unmaps the range while the call runs (the check above cannot see a later munmap).
+/// Nothing unmaps the range while the call runs (the check cannot see a later munmap).
 pub unsafe fn deep_persist(addr: *const u8, len: usize) -> Result<(), Error> {
     if len == 0 {
         return Ok(());

@@ -1,14 +1,16 @@
 //! The address ranges known to be persistent memory: mappings `pmem_map_file` made with
 //! MAP_SYNC granted, or of device DAX.
 //!
-//! `pmem_is_pmem` asks whether a range lies wholly inside them; `pmem_unmap` removes (and may
-//! split) them; deep flush asks which device a range belongs to.
+//! `pmem_is_pmem` asks whether a range lies wholly inside them (unless `PMEM_IS_PMEM_FORCE`
+//! answers first); `pmem_unmap` removes (and may split) them; deep flush asks which device a
+//! range belongs to.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
-use crate::forksafe::{ReadGuard, RwLock, WriteGuard};
+use crate::forksafe::{ForkOrder, ReadGuard, RwLock, WriteGuard};
 
 /// How a registered range is persistent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,12 +127,11 @@ impl Ranges {
     }
 }
 
-static REGISTRY: RwLock<Ranges> = RwLock::new(Ranges::new());
+static REGISTRY: RwLock<Ranges> = RwLock::new(Ranges::new(), ForkOrder::Registry);
 /// Number of registered ranges, so `pmem_is_pmem` skips the lock when there is none.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
-/// The ranges, for reading. A caller that may run first installs the fork handlers
-/// (`init::install_fork_handlers`).
+/// The ranges, for reading.
 pub fn read() -> ReadGuard<'static, Ranges> {
     REGISTRY.read()
 }
@@ -140,26 +141,79 @@ pub fn write() -> WriteGuard<'static, Ranges> {
     REGISTRY.write()
 }
 
-/// The lock itself, for the fork handlers (`init`).
-pub(crate) fn lock() -> &'static RwLock<Ranges> {
-    &REGISTRY
-}
-
 /// Keeps the lock-free count in step after a change made under `write()`.
 pub fn publish_count(ranges: &Ranges) {
     COUNT.store(ranges.len(), Ordering::Release);
 }
 
 /// Whether [addr, addr+len) lies wholly in registered ranges. Locks only once a range was
-/// registered, by `map`, which installed the fork handlers then.
+/// registered.
 #[inline]
-pub fn is_pmem(addr: usize, len: usize) -> bool {
+fn registered(addr: usize, len: usize) -> bool {
     if len == 0 || COUNT.load(Ordering::Acquire) == 0 {
         return false;
     }
     match addr.checked_add(len) {
         Some(end) => read().covers(addr, end),
         None => false,
+    }
+}
+
+const FORCE_UNREAD: u8 = 0;
+const FORCE_NONE: u8 = 1;
+const FORCE_NEVER: u8 = 2;
+const FORCE_ALWAYS: u8 = 3;
+
+/// PMEM_IS_PMEM_FORCE, read once at the first call (as PMDK does: a program may set it in
+/// `main`), cached in one byte for the fast path.
+static FORCE: AtomicU8 = AtomicU8::new(FORCE_UNREAD);
+
+#[inline]
+fn force() -> u8 {
+    let f = FORCE.load(Ordering::Relaxed);
+    if f != FORCE_UNREAD {
+        return f;
+    }
+    // The OnceLock makes the environment be read exactly once, however many threads race here.
+    static READ: OnceLock<u8> = OnceLock::new();
+    let f = *READ.get_or_init(|| match crate::config::is_pmem_force() {
+        None => FORCE_NONE,
+        Some(false) => FORCE_NEVER,
+        Some(true) => FORCE_ALWAYS,
+    });
+    FORCE.store(f, Ordering::Relaxed);
+    f
+}
+
+/// pmem_is_pmem(3): whether all of [addr, addr+len) is persistent memory this process mapped
+/// (with [`MapOptions`](crate::MapOptions) or `pmem_map_file`), or `PMEM_IS_PMEM_FORCE` says
+/// so.
+#[inline]
+pub fn is_pmem(addr: *const u8, len: usize) -> bool {
+    // The forced answers first, with nothing else on this path: it is a leaf function that
+    // needs no stack frame (docs/performance.md); everything else is one tail call away.
+    match FORCE.load(Ordering::Relaxed) {
+        FORCE_ALWAYS => len > 0,
+        FORCE_NEVER => false,
+        _ => is_pmem_slow(addr, len),
+    }
+}
+
+#[inline(never)]
+fn is_pmem_slow(addr: *const u8, len: usize) -> bool {
+    match force() {
+        FORCE_NEVER => false,
+        FORCE_ALWAYS => len > 0,
+        _ => registered(addr as usize, len),
+    }
+}
+
+/// What PMEM_IS_PMEM_FORCE says of every range (read at the first call), or None.
+pub fn forced() -> Option<bool> {
+    match force() {
+        FORCE_NEVER => Some(false),
+        FORCE_ALWAYS => Some(true),
+        _ => None,
     }
 }
 

@@ -8,8 +8,7 @@
 use std::ptr::{read_unaligned, write_unaligned};
 
 use crate::arch::must_copy_backward;
-use crate::arch::x86_64::flush::WriteBack;
-use crate::arch::x86_64::kernels::Edges;
+use crate::arch::{Edges, WriteBack};
 
 /// memmove semantics for [dst, dst+len) <- [src, src+len), ascending addresses.
 ///

@@ -14,18 +14,19 @@
 //! * a non-temporal call writes its partial-line edges through the cache under `NODRAIN`,
 //!   and as the strategy says when drained (`Edges`);
 //! * then a drain unless `NODRAIN`. Unknown flag bits are ignored, like release PMDK.
+//!
+//! Under pmemcheck the same path runs with the table `dispatch::for_pmemcheck` makes: PMDK's
+//! store order and streaming rule, skipped flushes and fences reported.
 
 #[cfg(test)]
 pub mod generic;
 
-use crate::arch::must_copy_backward;
-use crate::arch::x86_64::flush::{sfence, CACHELINE};
-use crate::arch::x86_64::kernels::Edges;
-use crate::consts::*;
+use crate::arch::{must_copy_backward, sfence, Edges, WriteBack, CACHELINE};
 use crate::dispatch::{self, Dispatch};
+use crate::flags::Flags;
 
-const MOVNT_FLAGS: u32 = PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_WC;
-const TEMPORAL_FLAGS: u32 = PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_WB;
+const MOVNT_FLAGS: Flags = Flags::NONTEMPORAL.union(Flags::WC);
+const TEMPORAL_FLAGS: Flags = Flags::TEMPORAL.union(Flags::WB);
 
 /// An overlapping move writes through the cache (ordinary stores + write-back) at any size
 /// up to `CACHED_MOVE_LEN_MAX` when at least half of its destination lines hold source bytes
@@ -127,12 +128,12 @@ fn source_free_lead(dst: *const u8, src: *const u8, len: usize) -> usize {
 /// (`CachedDst`) is only worked out where it decides: done up front, as a closure the
 /// compiler kept out of line, it slowed short copies (docs/performance.md).
 #[inline(always)]
-fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8)>) -> Stores {
+fn stores(d: &Dispatch, len: usize, flags: Flags, mv: Option<(*const u8, *const u8)>) -> Stores {
     if d.no_movnt {
         Stores::Cache
-    } else if flags & MOVNT_FLAGS != 0 {
+    } else if flags.intersects(MOVNT_FLAGS) {
         Stores::Stream
-    } else if flags & TEMPORAL_FLAGS != 0 {
+    } else if flags.intersects(TEMPORAL_FLAGS) {
         Stores::Cache
     } else if d.flush_is_noop() {
         // Nothing to write back (eADR, PMEM_NO_FLUSH=1): ordinary stores are already durable
@@ -150,7 +151,7 @@ fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8
             _ => Stores::Stream,
         }
     } else if d.stream_small_persists
-        && flags & PMEM_F_MEM_NODRAIN == 0
+        && !flags.contains(Flags::NODRAIN)
         && CachedDst::of(mv, len).lines == 0
     {
         Stores::Stream
@@ -162,39 +163,52 @@ fn stores(d: &Dispatch, len: usize, flags: u32, mv: Option<(*const u8, *const u8
 /// The strategy's edges for a drained call, cached ones when the caller drains later (memory
 /// then gets only whole lines, which sustains more copies per second).
 #[inline(always)]
-fn edges_for(d: &Dispatch, flags: u32) -> Edges {
-    if flags & PMEM_F_MEM_NODRAIN != 0 {
+fn edges_for(d: &Dispatch, flags: Flags) -> Edges {
+    if flags.contains(Flags::NODRAIN) {
         Edges::Cached
     } else {
         d.drained_edges
     }
 }
 
-/// Fence after non-temporal stores, then the drain the flags ask for: one SFENCE at most,
-/// the drained case as one condition, which compiled to the faster short calls
+/// Fence after non-temporal stores (unless the kernels fenced them), then the drain the flags
+/// ask for: one SFENCE at most, which compiled to the faster short calls
 /// (docs/performance.md).
 #[inline(always)]
-fn finish(d: &Dispatch, movnt: bool, flags: u32) {
-    if flags & PMEM_F_MEM_NODRAIN == 0 {
-        // The drain's fence; CLFLUSH's drain is none, but streaming stores still need it.
-        if movnt || !d.drain.is_noop() {
+fn finish(d: &Dispatch, movnt: bool, flags: Flags) {
+    let movnt = movnt && !d.kernels.streams_fenced;
+    if !flags.contains(Flags::NODRAIN) {
+        // The drain; CLFLUSH's is no instruction, but streaming stores still need a fence.
+        if movnt {
             sfence();
+        } else {
+            d.drain.fence();
         }
     } else if movnt && (d.drain.is_noop() || d.wc_workaround) {
         sfence();
     }
 }
 
+/// A call with nothing to store: PMDK stores nothing either (a concurrent writer's bytes
+/// stay), and still drains unless told not to.
+#[inline(always)]
+fn empty_call(d: &Dispatch, flags: Flags) {
+    if !flags.intersects(Flags::NOFLUSH.union(Flags::NODRAIN)) {
+        d.drain.fence();
+    }
+}
+
+/// pmem_memmove(3): copies `len` bytes (the ranges may overlap) and makes them durable as
+/// `flags` say.
+///
 /// # Safety
-/// [dst, dst+len) valid for writes and [src, src+len) for reads; they may overlap.
+/// [dst, dst+len) is valid for writes and [src, src+len) for reads. With `Flags::NODRAIN`
+/// the copy may end with non-temporal stores not yet fenced: call [`drain`](crate::drain) or
+/// [`store_fence`](crate::raw::store_fence) before anything reads or writes [dst, dst+len).
 // Inlined into each exported entry point: a call layer is a cost a short copy notices
 // (docs/performance.md).
 #[inline(always)]
-pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: u32) {
-    if crate::valgrind::pmemcheck() {
-        // SAFETY: forwarded caller contract.
-        return unsafe { crate::valgrind::memmove(dst, src, len, flags) };
-    }
+pub unsafe fn memmove(dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.
     unsafe { memmove_with(dispatch::get(), dst, src, len, flags) }
 }
@@ -209,17 +223,12 @@ pub(crate) unsafe fn memmove_with(
     dst: *mut u8,
     src: *const u8,
     len: usize,
-    flags: u32,
+    flags: Flags,
 ) {
     if len == 0 || std::ptr::eq(dst, src) {
-        // Nothing to move: PMDK stores nothing either (a concurrent writer's bytes stay), and
-        // still drains unless told not to.
-        if flags & (PMEM_F_MEM_NOFLUSH | PMEM_F_MEM_NODRAIN) == 0 {
-            d.drain.fence();
-        }
-        return;
+        return empty_call(d, flags);
     }
-    if flags & PMEM_F_MEM_NOFLUSH != 0 {
+    if flags.contains(Flags::NOFLUSH) {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
         unsafe { (d.kernels.memmove_plain)(dst, src, len) };
         return;
@@ -230,7 +239,8 @@ pub(crate) unsafe fn memmove_with(
     unsafe {
         match how {
             Stores::Stream => (k.memmove_nt)(dst, src, len, d.write_back, edges_for(d, flags)),
-            Stores::Cache if d.flush_is_noop() => (k.memmove_plain)(dst, src, len),
+            // Nothing to write back nor to report (pmemcheck's `Reported` takes the kernel).
+            Stores::Cache if d.write_back == WriteBack::None => (k.memmove_plain)(dst, src, len),
             Stores::Cache => (k.memmove_temporal)(dst, src, len, d.write_back),
             Stores::CachedMove => return cached_move(d, dst, src, len, flags),
         }
@@ -256,7 +266,7 @@ fn cached_move_streamed(dst: *const u8, src: *const u8, len: usize) -> Option<us
 /// # Safety
 /// As `memmove`; len > 0.
 #[inline(never)]
-unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, flags: u32) {
+unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, flags: Flags) {
     let k = &d.kernels;
     let streamed = cached_move_streamed(dst, src, len);
     // SAFETY: forwarded caller contract. The streamed part's destination lies wholly outside
@@ -279,14 +289,13 @@ unsafe fn cached_move(d: &Dispatch, dst: *mut u8, src: *const u8, len: usize, fl
     finish(d, streamed.is_some(), flags);
 }
 
+/// pmem_memset(3): sets `len` bytes to `c` and makes them durable as `flags` say.
+///
 /// # Safety
-/// [dst, dst+len) valid for writes.
+/// [dst, dst+len) is valid for writes. With `Flags::NODRAIN`, as for [`memmove`]: fence
+/// before the bytes are accessed again.
 #[inline(always)]
-pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
-    if crate::valgrind::pmemcheck() {
-        // SAFETY: forwarded caller contract.
-        return unsafe { crate::valgrind::memset(dst, c, len, flags) };
-    }
+pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: Flags) {
     // SAFETY: forwarded caller contract.
     unsafe { memset_with(dispatch::get(), dst, c, len, flags) }
 }
@@ -296,8 +305,8 @@ pub unsafe fn memset(dst: *mut u8, c: u8, len: usize, flags: u32) {
 /// # Safety
 /// As `memset`; `d` holds only kernels this CPU can run.
 #[inline(always)]
-pub(crate) unsafe fn memset_with(d: &Dispatch, dst: *mut u8, c: u8, len: usize, flags: u32) {
-    if flags & PMEM_F_MEM_NOFLUSH != 0 {
+pub(crate) unsafe fn memset_with(d: &Dispatch, dst: *mut u8, c: u8, len: usize, flags: Flags) {
+    if flags.contains(Flags::NOFLUSH) {
         // SAFETY: forwarded caller contract; the table only holds kernels this CPU can run.
         unsafe { (d.kernels.memset_plain)(dst, c, len) };
         return;
@@ -307,7 +316,7 @@ pub(crate) unsafe fn memset_with(d: &Dispatch, dst: *mut u8, c: u8, len: usize, 
     unsafe {
         if movnt {
             (d.kernels.memset_nt)(dst, c, len, d.write_back, edges_for(d, flags));
-        } else if d.flush_is_noop() {
+        } else if d.write_back == WriteBack::None {
             (d.kernels.memset_plain)(dst, c, len);
         } else {
             (d.kernels.memset_temporal)(dst, c, len, d.write_back);

@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::arch::x86_64::cpu::CpuFeatures;
-use crate::arch::x86_64::flush::{self, WriteBack};
+use crate::arch::x86_64::flush::Fence;
+use crate::arch::{sfence, WriteBack};
 use crate::dispatch::MemKernels;
 
 /// xorshift64*: deterministic, no dependency.
@@ -41,11 +42,12 @@ const GENERIC: MemKernels = MemKernels {
     memset_temporal: generic::memset_temporal,
     memmove_plain: generic::copy,
     memset_plain: generic::fill,
+    streams_fenced: false,
 };
 
 fn available_kernels() -> Vec<MemKernels> {
     let cpu = CpuFeatures::detect();
-    let mut names = vec!["sse2"];
+    let mut names = vec!["sse2", "pmemcheck"];
     if cpu.avx2 {
         names.push("avx2");
         names.push("avx512-shape-on-avx2");
@@ -126,7 +128,7 @@ fn check_copy(
     let d = unsafe { dst.as_mut_ptr().add(off) };
     let s = unsafe { src.as_ptr().add(smis) };
     unsafe { run_move(k, mode, d, s, len, f) };
-    flush::sfence();
+    sfence();
     assert_eq!(
         &dst[off..off + len],
         &src[smis..smis + len],
@@ -175,7 +177,7 @@ fn check_overlap(k: &MemKernels, mode: Mode, len: usize, shift: usize, backward:
         let (d, s) = (p.add(dof), p.add(so) as *const u8);
         run_move(k, mode, d, s, len, WriteBack::None)
     };
-    flush::sfence();
+    sfence();
     assert!(
         buf == expect,
         "{} mode={mode:?} overlap len={len} shift={shift} backward={backward}",
@@ -196,7 +198,7 @@ fn check_set(k: &MemKernels, mode: Mode, len: usize, dmis: usize, c: u8) {
             Mode::Plain => (k.memset_plain)(d, c, len),
         }
     };
-    flush::sfence();
+    sfence();
     assert!(
         dst[off..off + len].iter().all(|&b| b == c),
         "{} mode={mode:?} set len={len} dmis={dmis}",
@@ -316,7 +318,7 @@ fn every_kernel_random_sizes_and_overlaps() {
 /// and overlaps in both directions, every flag combination (and unknown bits).
 fn check_every_flag(d: &Dispatch, what: &str) {
     let mut r = Rng(42);
-    for flags in 0..128u32 {
+    for flags in (0..128u32).map(Flags::from_bits_retain) {
         for _ in 0..20 {
             let len = r.len(1 << 20);
             let shift = r.below(200);
@@ -336,7 +338,7 @@ fn check_every_flag(d: &Dispatch, what: &str) {
             }
             assert!(
                 buf == expect,
-                "{what}: flags={flags:#x} len={len} shift={shift}"
+                "{what}: flags={flags:?} len={len} shift={shift}"
             );
             let c = r.next() as u8;
             let at = r.below(64);
@@ -344,7 +346,7 @@ fn check_every_flag(d: &Dispatch, what: &str) {
             unsafe { memset_with(d, buf.as_mut_ptr().add(at), c, len, flags) };
             assert!(
                 buf[at..at + len].iter().all(|&b| b == c),
-                "{what}: memset flags={flags:#x} len={len}"
+                "{what}: memset flags={flags:?} len={len}"
             );
         }
     }
@@ -368,6 +370,28 @@ fn every_flag_combination_in_every_class() {
         };
         for auto_flush in [false, true] {
             let d = dispatch::decide(&cpu, &cfg, auto_flush);
+            check_every_flag(&d, &d.description());
+        }
+    }
+}
+
+/// The table under pmemcheck, with flushes made and skipped (reported), and with CLFLUSH
+/// (its drain reported).
+#[test]
+fn every_flag_combination_under_pmemcheck() {
+    let cpu = CpuFeatures::detect();
+    for no_clflushopt in [false, true] {
+        let cfg = crate::config::Config {
+            no_clwb: no_clflushopt,
+            no_clflushopt,
+            ..Default::default()
+        };
+        for auto_flush in [false, true] {
+            let d = dispatch::for_pmemcheck(dispatch::decide(&cpu, &cfg, auto_flush));
+            // PMDK's rule: a hint, else the threshold; nothing skipped goes unreported.
+            assert!(!d.stream_small_persists && !d.cached_moves && d.kernels.streams_fenced);
+            assert_ne!(d.write_back, WriteBack::None);
+            assert_ne!(d.drain, Fence::None);
             check_every_flag(&d, &d.description());
         }
     }
@@ -459,7 +483,7 @@ fn close_moves_stream_their_source_free_lines() {
     ] {
         for backward in [false, true] {
             for mis in [0, 7, 63] {
-                for flags in [0, PMEM_F_MEM_NODRAIN, PMEM_F_MEM_WC | PMEM_F_MEM_TEMPORAL] {
+                for flags in [Flags::empty(), Flags::NODRAIN, Flags::WC | Flags::TEMPORAL] {
                     let mut buf = vec![GUARD_BYTE; len + shift + 2 * GUARD + 64];
                     let base = GUARD + (64 - buf.as_ptr() as usize % 64) % 64 + mis;
                     pattern(&mut buf[base..base + len + shift], r.next());
@@ -473,7 +497,7 @@ fn close_moves_stream_their_source_free_lines() {
                         && mis == 0
                         && shift % 64 == 0
                         && half_shared
-                        && flags & PMEM_F_MEM_WC == 0
+                        && !flags.contains(Flags::WC)
                     {
                         // Line-aligned shapes written through the cache (at least half of
                         // the lines shared): the destination below (forward) or above
@@ -481,15 +505,15 @@ fn close_moves_stream_their_source_free_lines() {
                         assert_eq!(how, Stores::CachedMove, "{len} {shift}");
                         assert_eq!(cached_move_streamed(dp, sp, len), Some(shift));
                     }
-                    if flags & PMEM_F_MEM_WC != 0 {
+                    if flags.contains(Flags::WC) {
                         assert_eq!(how, Stores::Stream);
                     }
                     // SAFETY: as above.
                     unsafe { memmove(dp, sp, len, flags) };
-                    flush::sfence();
+                    sfence();
                     assert!(
                         buf == expect,
-                        "len={len} shift={shift} backward={backward} mis={mis} flags={flags:#x}"
+                        "len={len} shift={shift} backward={backward} mis={mis} flags={flags:?}"
                     );
                 }
             }

@@ -26,6 +26,9 @@ pub enum WriteBack {
     Clflush,
     /// No cache flush: eADR platforms, or `PMEM_NO_FLUSH=1`.
     None,
+    /// No cache flush, but told to pmemcheck, for which the bytes would otherwise never be
+    /// written back (`None` under pmemcheck, as PMDK does).
+    Reported,
 }
 
 impl WriteBack {
@@ -36,12 +39,20 @@ impl WriteBack {
             WriteBack::Clflushopt => "clflushopt",
             WriteBack::Clflush => "clflush",
             WriteBack::None => "none",
+            WriteBack::Reported => "none (reported to pmemcheck)",
         }
     }
 
+    /// True when nothing is written back (eADR platform or `PMEM_NO_FLUSH=1`), whether or
+    /// not pmemcheck hears of it.
+    #[inline(always)]
+    pub fn is_skipped(self) -> bool {
+        matches!(self, WriteBack::None | WriteBack::Reported)
+    }
+
     /// Writes back the cache lines covering [addr, addr+len). CLWB (every recent CPU) and
-    /// nothing (eADR) inline, the older instructions out of line: a full `match` became a
-    /// jump table, an indirect jump per edge again.
+    /// nothing (eADR) inline, the older instructions (and pmemcheck's report) out of line: a
+    /// full `match` became a jump table, an indirect jump per edge again.
     ///
     /// # Safety
     /// [addr, addr+len) must be mapped; the CPU must have the instruction.
@@ -65,6 +76,9 @@ impl WriteBack {
     /// As `write_back`.
     #[inline(never)]
     unsafe fn write_back_older(self, addr: *const u8, len: usize) {
+        if self == WriteBack::Reported {
+            return crate::valgrind::report_flush(addr, len);
+        }
         for line in lines(addr, len) {
             // SAFETY: as in write_back.
             unsafe {
@@ -87,6 +101,9 @@ pub enum Fence {
     /// After CLFLUSH: nothing, as CLFLUSH is ordered with stores already (non-temporal stores
     /// still need their SFENCE: `memops::finish`).
     None,
+    /// After CLFLUSH under pmemcheck: no instruction, but a fence told to pmemcheck (run with
+    /// `--expect-fence-after-clflush=yes` it would otherwise report every flush), as PMDK does.
+    Reported,
 }
 
 impl Fence {
@@ -95,6 +112,7 @@ impl Fence {
         match self {
             Fence::Sfence => "sfence",
             Fence::None => "none",
+            Fence::Reported => "none (reported to pmemcheck)",
         }
     }
 
@@ -103,13 +121,15 @@ impl Fence {
     pub fn fence(self) {
         if self == Fence::Sfence {
             sfence();
+        } else if self == Fence::Reported {
+            crate::valgrind::report_fence();
         }
     }
 
-    /// True when the fence is no instruction (CLFLUSH).
+    /// True when the fence is no instruction (CLFLUSH, reported to pmemcheck or not).
     #[inline(always)]
     pub fn is_noop(self) -> bool {
-        self == Fence::None
+        self != Fence::Sfence
     }
 }
 
@@ -137,7 +157,7 @@ mod tests {
     fn every_flush_runs_on_real_memory() {
         let cpu = super::super::cpu::CpuFeatures::detect();
         let buf = vec![1u8; 4096];
-        let mut kinds = vec![WriteBack::None, WriteBack::Clflush];
+        let mut kinds = vec![WriteBack::None, WriteBack::Reported, WriteBack::Clflush];
         if cpu.clflushopt {
             kinds.push(WriteBack::Clflushopt);
         }

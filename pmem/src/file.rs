@@ -9,7 +9,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::{ops, raw};
+use crate::map::{self, FileFlags};
+use crate::slice;
 
 /// How to open or create a file and map it, like [`std::fs::OpenOptions`] (pmem_map_file(3)).
 ///
@@ -108,21 +109,15 @@ impl MapOptions {
         self
     }
 
-    fn flags(&self) -> i32 {
-        let mut flags = 0;
-        if self.create || self.create_new || self.tmpfile {
-            flags |= raw::FILE_CREATE;
-        }
-        if self.create_new {
-            flags |= raw::FILE_EXCL;
-        }
-        if self.sparse {
-            flags |= raw::FILE_SPARSE;
-        }
-        if self.tmpfile {
-            flags |= raw::FILE_TMPFILE;
-        }
-        flags
+    fn flags(&self) -> FileFlags {
+        FileFlags::default()
+            .with(
+                FileFlags::CREATE,
+                self.create || self.create_new || self.tmpfile,
+            )
+            .with(FileFlags::EXCL, self.create_new)
+            .with(FileFlags::SPARSE, self.sparse)
+            .with(FileFlags::TMPFILE, self.tmpfile)
     }
 
     /// Opens or creates `path` as these options say and maps it.
@@ -140,11 +135,11 @@ impl MapOptions {
     /// `memmap2::MmapMut::map_mut`.
     pub unsafe fn map(&self, path: impl AsRef<Path>) -> io::Result<PmemMap> {
         let path = c_path(path.as_ref())?;
-        let m = raw::map_file(&path, self.len, self.flags(), self.mode)?;
+        let m = map::map_file(&path, self.len, self.flags(), self.mode)?;
         Ok(PmemMap {
             ptr: m.addr,
             len: m.len,
-            is_pmem: raw::is_pmem(m.addr, m.len),
+            is_pmem: m.is_pmem(),
         })
     }
 }
@@ -159,7 +154,7 @@ fn c_path(path: &Path) -> Result<CString, Error> {
 /// until dropped.
 ///
 /// Dropping unmaps, ignoring a failure (munmap of a whole mapping has none to expect; it is
-/// logged at [`Level::Error`](crate::logger::Level::Error)); [`unmap`](PmemMap::unmap) reports it.
+/// logged at [`Level::Error`](crate::log::Level::Error)); [`unmap`](PmemMap::unmap) reports it.
 pub struct PmemMap {
     /// Never null; `len` bytes mapped read-write and shared, owned by this value.
     ptr: *mut u8,
@@ -214,7 +209,7 @@ impl PmemMap {
     #[inline]
     #[track_caller]
     pub fn persist(&self, range: impl RangeBounds<usize>) {
-        ops::persist(ops::sub(self, range))
+        slice::persist(slice::sub(self, range))
     }
 
     /// [`flush`](crate::flush) of the bytes in `range` (a later [`drain`](crate::drain)
@@ -225,7 +220,7 @@ impl PmemMap {
     #[inline]
     #[track_caller]
     pub fn flush(&self, range: impl RangeBounds<usize>) {
-        ops::flush(ops::sub(self, range))
+        slice::flush(slice::sub(self, range))
     }
 
     /// [`msync`](crate::msync) of the pages holding `range`.
@@ -235,7 +230,7 @@ impl PmemMap {
     #[inline]
     #[track_caller]
     pub fn msync(&self, range: impl RangeBounds<usize>) -> io::Result<()> {
-        ops::msync(ops::sub(self, range))
+        slice::msync(slice::sub(self, range))
     }
 
     /// Makes the bytes in `range` durable the way this mapping needs: [`persist`] if it
@@ -262,15 +257,15 @@ impl PmemMap {
     pub fn unmap(self) -> io::Result<()> {
         let this = ManuallyDrop::new(self);
         // SAFETY: the mapping is ours and, `self` being consumed, nothing borrows it.
-        unsafe { raw::unmap(this.ptr, this.len) }.map_err(io::Error::from)
+        unsafe { map::unmap(this.ptr, this.len) }.map_err(io::Error::from)
     }
 }
 
 impl Drop for PmemMap {
     fn drop(&mut self) {
         // SAFETY: the mapping is ours and, being dropped, no longer borrowed.
-        if let Err(e) = unsafe { raw::unmap(self.ptr, self.len) } {
-            crate::logger::pmem_log!(Error, "dropping the mapping at {:p}: {e}", self.ptr);
+        if let Err(e) = unsafe { map::unmap(self.ptr, self.len) } {
+            crate::log::pmem_log!(Error, "dropping the mapping at {:p}: {e}", self.ptr);
         }
     }
 }
