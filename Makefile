@@ -65,7 +65,7 @@ header: $(RUST_A)
 
 # Man pages: man/*.scd is the source; the roff made from it is checked in, so that building
 # and installing need no scdoc. The date in the pages is fixed (set it when they change), so
-# that `make man` gives the same bytes on any machine and man/check.sh can compare.
+# that man/check.sh can render a page made again from its source and compare it with ours.
 MAN_SRC    := $(wildcard man/*.scd)
 MAN3       := $(filter %.3,$(MAN_SRC:.scd=))
 MAN7       := $(filter %.7,$(MAN_SRC:.scd=))
