@@ -32,8 +32,13 @@ if [ ! -s kernel/vmlinuz ] || [ ! -s kernel/VERSION ] || [ ! -d kernel/modules ]
 	deb=$(ls kernel.tmp/debs/linux-image-[0-9]*.deb | head -1)
 	log "unpacking $(basename "$deb")"
 	dpkg -x "$deb" kernel.tmp/root
-	ver=$(ls kernel.tmp/root/lib/modules | head -1)
-	[ -n "$ver" ] || { echo "no modules in $deb" >&2; exit 1; }
+	# Debian 13's kernel puts its modules under usr/lib/modules (merged /usr), 12's under
+	# lib/modules: a lib -> usr/lib link, as on the installed system, serves depmod either way.
+	if [ ! -d kernel.tmp/root/lib/modules ] && [ -d kernel.tmp/root/usr/lib/modules ]; then
+		ln -s usr/lib kernel.tmp/root/lib
+	fi
+	ver=$(ls kernel.tmp/root/lib/modules 2>/dev/null | head -1)
+	[ -n "$ver" ] || { echo "no modules in $deb (neither lib/modules nor usr/lib/modules)" >&2; exit 1; }
 	depmod -b kernel.tmp/root "$ver"
 	mkdir -p kernel.tmp/out/modules
 	cp "kernel.tmp/root/boot/vmlinuz-$ver" kernel.tmp/out/vmlinuz
@@ -64,9 +69,10 @@ if [ ! -s kernel/vmlinuz ] || [ ! -s kernel/VERSION ] || [ ! -d kernel/modules ]
 	done
 	cp "$moddir/modules.builtin" "$moddir/modules.builtin.modinfo" "$moddir/modules.order" \
 		"kernel.tmp/out/modules/$ver/"
-	# depmod -b wants <base>/lib/modules
-	mkdir -p kernel.tmp/dep/lib
-	ln -s ../../out/modules kernel.tmp/dep/lib/modules
+	# depmod -b wants <base>/lib/modules (or <base>/usr/lib/modules, where kmod is built so)
+	mkdir -p kernel.tmp/dep/usr/lib
+	ln -s ../../../out/modules kernel.tmp/dep/usr/lib/modules
+	ln -s usr/lib kernel.tmp/dep/lib
 	depmod -b kernel.tmp/dep "$ver"
 	echo "$ver" >kernel.tmp/out/VERSION
 	echo "$(basename "$deb")" >kernel.tmp/out/DEB
