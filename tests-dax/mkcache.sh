@@ -55,6 +55,8 @@ if [ ! -s kernel/vmlinuz ] || [ ! -s kernel/VERSION ] || [ ! -d kernel/modules ]
 	}
 	for m in $MODULES; do
 		p=$(grep -E -m1 "/$m\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" | cut -d: -f1 || true)
+		# Built into the kernel (virtio_pci is, in Debian 13's): nothing to load.
+		[ -n "$p" ] || ! grep -q "/$m\.ko$" "$moddir/modules.builtin" || continue
 		[ -n "$p" ] || { echo "module $m not found in $ver" >&2; exit 1; }
 		add "$p"
 	done
@@ -108,7 +110,9 @@ if [ ! -s "$img" ]; then
 	# Module load lists (dependencies first), one file per module name.
 	mkdir -p $r/etc/modload
 	for m in $MODULES; do
-		p=$(grep -E -m1 "/$m\.ko:" "kernel/modules/$ver/modules.dep" | cut -d: -f1)
+		p=$(grep -E -m1 "/$m\.ko:" "kernel/modules/$ver/modules.dep" | cut -d: -f1 || true)
+		# A module built into the kernel has an empty list.
+		[ -n "$p" ] || { : >$r/etc/modload/$m; continue; }
 		order=""
 		walk() {
 			case " $order " in *" $1 "*) return ;; esac
