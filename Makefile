@@ -151,8 +151,8 @@ test-valgrind: deps all
 test-dax: deps all
 	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
 
-# The packages installed over Debian's PMDK in a throwaway bookworm chroot (needs root; skips
-# with one line otherwise). It installs debootstrap, dpkg-dev and lintian when missing, then
+# The packages installed over Debian's PMDK in throwaway bookworm and trixie chroots (needs root;
+# skips with one line otherwise). It installs debootstrap, dpkg-dev and lintian when missing, then
 # runs `make deb`. This machine's own libpmem is never touched.
 test-deb: deps all
 	MAKE="$(MAKE)" bash tests-deb/run.sh

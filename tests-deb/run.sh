@@ -232,6 +232,17 @@ run_suite() {
 		if [ -n "$need" ] && [ "$need" = "$have" ]; then pass "$SUITE: $(basename "$3" | cut -d_ -f1) Provides: $have, as Debian's $1 depends"
 		else fail "$SUITE: Debian's $1 depends on '$need'; $(basename "$3" | cut -d_ -f1) Provides: '$have'"; fi
 	done
+	# Programs built against ours must need no more than against Debian's: each of its symbols at
+	# the same minimum version, the same shlibs line.
+	need=$(awk '/^ / { print $1, $2 }' "$ROOT/var/lib/dpkg/info/libpmem1:$ARCH.symbols" 2>/dev/null)
+	have=$(dpkg-deb -I "$rt" symbols | awk '/^ / { print $1, $2 }')
+	if [ -n "$need" ] && [ -z "$(comm -23 <(sort <<<"$need") <(sort <<<"$have"))" ] &&
+		cmp -s "$ROOT/var/lib/dpkg/info/libpmem1:$ARCH.shlibs" <(dpkg-deb -I "$rt" shlibs); then
+		pass "$SUITE: symbols and shlibs: Debian's libpmem1's $(wc -l <<<"$need") symbol versions and its shlibs line"
+	else
+		fail "$SUITE: symbols or shlibs differ from Debian's libpmem1" \
+			"$(comm -23 <(sort <<<"$need") <(sort <<<"$have")) $(diff "$ROOT/var/lib/dpkg/info/libpmem1:$ARCH.shlibs" <(dpkg-deb -I "$rt" shlibs))"
+	fi
 	echo "== $SUITE: apt-get install ./libpmem1-rs_*.deb ./libpmem-rs-dev_*.deb"
 	apt_step "apt-get install of our two packages" install "/t/$(basename "$rt")" "/t/$(basename "$dev")"
 	phase state ours
