@@ -56,7 +56,7 @@ if [ ! -s kernel/vmlinuz ] || [ ! -s kernel/VERSION ] || [ ! -d kernel/modules ]
 	for m in $MODULES; do
 		p=$(grep -E -m1 "/$m\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" | cut -d: -f1 || true)
 		# Built into the kernel (virtio_pci is, in Debian 13's): nothing to load.
-		[ -n "$p" ] || ! grep -q "/$m\.ko$" "$moddir/modules.builtin" || continue
+		if [ -z "$p" ] && grep -q "/$m\.ko$" "$moddir/modules.builtin"; then continue; fi
 		[ -n "$p" ] || { echo "module $m not found in $ver" >&2; exit 1; }
 		add "$p"
 	done

@@ -43,7 +43,8 @@ read -r RELEASE CODENAME < <(. "$SYSROOT/etc/os-release" && echo "${VERSION_ID:-
 	die "$SYSROOT/etc/os-release names no numbered Debian release (testing or unstable?)"
 
 # The changelog's top entry gives the version, the maintainer and the date of the build; the
-# release is added to the version (1.12.1+rs1~deb13: an upgrade of Debian takes ours along).
+# release is added to the version (1.12.1+rs1~deb13), which tells the builds for two releases
+# apart and sorts the later release's higher.
 read -r _ VERSION _ < <(head -n1 "$HERE/changelog")
 VERSION=${VERSION#(}; VERSION=${VERSION%)}~deb$RELEASE
 TRAILER=$(grep -m1 '^ -- ' "$HERE/changelog")
