@@ -65,7 +65,7 @@ header: $(RUST_A)
 
 # Man pages: man/*.scd is the source; the roff made from it is checked in, so that building
 # and installing need no scdoc. The date in the pages is fixed (set it when they change), so
-# that `make man` gives the same bytes on any machine and man/check.sh can compare.
+# that man/check.sh can render a page made again from its source and compare it with ours.
 MAN_SRC    := $(wildcard man/*.scd)
 MAN3       := $(filter %.3,$(MAN_SRC:.scd=))
 MAN7       := $(filter %.7,$(MAN_SRC:.scd=))
@@ -151,8 +151,8 @@ test-valgrind: deps all
 test-dax: deps all
 	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
 
-# The packages installed over Debian's PMDK in a throwaway bookworm chroot (needs root; skips
-# with one line otherwise). It installs debootstrap, dpkg-dev and lintian when missing, then
+# The packages installed over Debian's PMDK in throwaway bookworm and trixie chroots (needs root;
+# skips with one line otherwise). It installs debootstrap, dpkg-dev and lintian when missing, then
 # runs `make deb`. This machine's own libpmem is never touched.
 test-deb: deps all
 	MAKE="$(MAKE)" bash tests-deb/run.sh

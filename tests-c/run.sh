@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests-c/run.sh -- C tests of libpmem: differential against Debian's PMDK, static link, ABI.
+# tests-c/run.sh -- C tests of libpmem: differential against Debian's PMDK (whichever the system
+# has: 1.12.1 on Debian 12, 1.13.1 on Debian 13; the first line says which), static link, ABI.
 #
 # Builds the C programs in tests-c/, runs each against the reference PMDK (the system
 # libpmem.so.1) and against the library under test (dynamically through LD_LIBRARY_PATH,
@@ -84,6 +85,12 @@ build() { # slot name compile-args...
 	return 1
 }
 
+# The reference, by the package that owns it and the source version PMDK builds into itself.
+ref_so=$(readlink -f "$REF_LIBDIR/libpmem.so.1")
+ref_pkg=$(dpkg -S "$ref_so" 2>/dev/null | cut -d: -f1)
+ref_pkg=${ref_pkg:+$ref_pkg $(dpkg-query -W -f='${Version}' "$ref_pkg" 2>/dev/null)}
+ref_src=$(strings "$ref_so" 2>/dev/null | sed -n 's/^src version: //p' | head -n1)
+echo "reference: PMDK ${ref_src:-(version unknown)}, $ref_so (Debian package: ${ref_pkg:-none})"
 echo "== building (reference: $REF_LIBDIR, under test: $PMEM_LIBDIR, header: $PMEM_INCDIR)"
 HAVE_DYN=1
 if [ ! -e "$PMEM_LIBDIR/libpmem.so.1" ] || [ ! -e "$PMEM_INCDIR/libpmem.h" ]; then

@@ -32,8 +32,13 @@ if [ ! -s kernel/vmlinuz ] || [ ! -s kernel/VERSION ] || [ ! -d kernel/modules ]
 	deb=$(ls kernel.tmp/debs/linux-image-[0-9]*.deb | head -1)
 	log "unpacking $(basename "$deb")"
 	dpkg -x "$deb" kernel.tmp/root
-	ver=$(ls kernel.tmp/root/lib/modules | head -1)
-	[ -n "$ver" ] || { echo "no modules in $deb" >&2; exit 1; }
+	# Debian 13's kernel puts its modules under usr/lib/modules (merged /usr), 12's under
+	# lib/modules: a lib -> usr/lib link, as on the installed system, serves depmod either way.
+	if [ ! -d kernel.tmp/root/lib/modules ] && [ -d kernel.tmp/root/usr/lib/modules ]; then
+		ln -s usr/lib kernel.tmp/root/lib
+	fi
+	ver=$(ls kernel.tmp/root/lib/modules 2>/dev/null | head -1)
+	[ -n "$ver" ] || { echo "no modules in $deb (neither lib/modules nor usr/lib/modules)" >&2; exit 1; }
 	depmod -b kernel.tmp/root "$ver"
 	mkdir -p kernel.tmp/out/modules
 	cp "kernel.tmp/root/boot/vmlinuz-$ver" kernel.tmp/out/vmlinuz
@@ -50,6 +55,8 @@ if [ ! -s kernel/vmlinuz ] || [ ! -s kernel/VERSION ] || [ ! -d kernel/modules ]
 	}
 	for m in $MODULES; do
 		p=$(grep -E -m1 "/$m\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" | cut -d: -f1 || true)
+		# Built into the kernel (virtio_pci is, in Debian 13's): nothing to load.
+		if [ -z "$p" ] && grep -q "/$m\.ko$" "$moddir/modules.builtin"; then continue; fi
 		[ -n "$p" ] || { echo "module $m not found in $ver" >&2; exit 1; }
 		add "$p"
 	done
@@ -64,9 +71,10 @@ if [ ! -s kernel/vmlinuz ] || [ ! -s kernel/VERSION ] || [ ! -d kernel/modules ]
 	done
 	cp "$moddir/modules.builtin" "$moddir/modules.builtin.modinfo" "$moddir/modules.order" \
 		"kernel.tmp/out/modules/$ver/"
-	# depmod -b wants <base>/lib/modules
-	mkdir -p kernel.tmp/dep/lib
-	ln -s ../../out/modules kernel.tmp/dep/lib/modules
+	# depmod -b wants <base>/lib/modules (or <base>/usr/lib/modules, where kmod is built so)
+	mkdir -p kernel.tmp/dep/usr/lib
+	ln -s ../../../out/modules kernel.tmp/dep/usr/lib/modules
+	ln -s usr/lib kernel.tmp/dep/lib
 	depmod -b kernel.tmp/dep "$ver"
 	echo "$ver" >kernel.tmp/out/VERSION
 	echo "$(basename "$deb")" >kernel.tmp/out/DEB
@@ -102,7 +110,9 @@ if [ ! -s "$img" ]; then
 	# Module load lists (dependencies first), one file per module name.
 	mkdir -p $r/etc/modload
 	for m in $MODULES; do
-		p=$(grep -E -m1 "/$m\.ko:" "kernel/modules/$ver/modules.dep" | cut -d: -f1)
+		p=$(grep -E -m1 "/$m\.ko:" "kernel/modules/$ver/modules.dep" | cut -d: -f1 || true)
+		# A module built into the kernel has an empty list.
+		[ -n "$p" ] || { : >$r/etc/modload/$m; continue; }
 		order=""
 		walk() {
 			case " $order " in *" $1 "*) return ;; esac

@@ -2,7 +2,7 @@
 # tests/deps.sh -- installs the Debian packages the test suites need, when some are missing.
 #
 # `make test` (and each test-* target) and .ci/run call this first, so that the README's test
-# command works on a fresh Debian 12 machine. Nothing is installed when everything is present.
+# command works on a fresh Debian 12 or 13 machine. Nothing is installed when everything is present.
 # Installs with apt-get as root, with `sudo -n apt-get` otherwise; when neither is possible it
 # names the missing packages on one line and fails.
 #

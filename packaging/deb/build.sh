@@ -2,8 +2,12 @@
 # Builds the Debian packages libpmem1-rs (runtime) and libpmem-rs-dev from the tree that
 # `make install` stages, with dpkg-deb. Called by `make deb`; output in build/deb/.
 #
+# The packages are for the Debian release they are built on (or the one in DEB_SYSROOT): they
+# stand in for its libpmem1 at exactly its version, and their version names the release.
+#
 # Environment: MAKE (the make that called us), PMDK_DEB_VERSION (the Debian libpmem1 version
-# we stand in for, default 1.12.1-2), DEB_OUT (output directory, default build/deb).
+# we stand in for; default: the one installed, else apt's candidate), DEB_SYSROOT (the root of
+# the system to build for, e.g. a chroot; default /), DEB_OUT (output directory, build/deb).
 set -euo pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -11,9 +15,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 cd "$REPO"
 
 MAKE=${MAKE:-make}
-# Debian's libpmemobj1, libpmemblk1, libpmemlog1, libpmempool1 and the -dev packages depend
-# on exactly this version of libpmem1 / libpmem-dev, so our Provides must name it exactly.
-PMDK_DEB_VERSION=${PMDK_DEB_VERSION:-1.12.1-2}
+SYSROOT=${DEB_SYSROOT:-}
 OUT=${DEB_OUT:-$REPO/build/deb}
 
 die() { echo "deb: $*" >&2; exit 1; }
@@ -21,9 +23,30 @@ for t in dpkg-deb dpkg-shlibdeps strip gzip; do
 	command -v "$t" >/dev/null || die "$t not found (apt-get install dpkg-dev binutils gzip)"
 done
 
-# The changelog's top entry gives the version, the maintainer and the date of the build.
+# Debian's libpmemobj1, libpmemblk1, libpmemlog1, libpmempool1 and the -dev packages depend
+# on exactly their release's version of libpmem1 / libpmem-dev, so our Provides names it.
+if [ -z "${PMDK_DEB_VERSION:-}" ]; then
+	PMDK_DEB_VERSION=$(dpkg-query --admindir="$SYSROOT/var/lib/dpkg" -W -f='${db:Status-Abbrev}${Version}' libpmem1 2>/dev/null)
+	case $PMDK_DEB_VERSION in
+	"ii "*) PMDK_DEB_VERSION=${PMDK_DEB_VERSION#ii } ;;
+	*) PMDK_DEB_VERSION=$(apt-cache -o Dir="$SYSROOT/" policy libpmem1 2>/dev/null |
+		awk '$1 == "Candidate:" && $2 != "(none)" { print $2 }') ;;
+	esac
+	[ -n "$PMDK_DEB_VERSION" ] ||
+		die "libpmem1 is neither installed nor known to apt (apt-get update?): set PMDK_DEB_VERSION to the version to stand in for"
+fi
+# Its upstream part: what programs linked against libpmem1 need at least (Debian's shlibs).
+PMDK_UPSTREAM=${PMDK_DEB_VERSION%-*}
+# The release: 12 bookworm, 13 trixie.
+read -r RELEASE CODENAME < <(. "$SYSROOT/etc/os-release" && echo "${VERSION_ID:-} ${VERSION_CODENAME:-}")
+[ -n "${CODENAME:-}" ] && [[ $RELEASE =~ ^[0-9]+$ ]] ||
+	die "$SYSROOT/etc/os-release names no numbered Debian release (testing or unstable?)"
+
+# The changelog's top entry gives the version, the maintainer and the date of the build; the
+# release is added to the version (1.12.1+rs1~deb13), which tells the builds for two releases
+# apart and sorts the later release's higher.
 read -r _ VERSION _ < <(head -n1 "$HERE/changelog")
-VERSION=${VERSION#(}; VERSION=${VERSION%)}
+VERSION=${VERSION#(}; VERSION=${VERSION%)}~deb$RELEASE
 TRAILER=$(grep -m1 '^ -- ' "$HERE/changelog")
 MAINTAINER=$(sed -e 's/^ -- //' -e 's/>  .*/>/' <<<"$TRAILER")
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(date -d "${TRAILER##*>  }" +%s)}
@@ -86,7 +109,7 @@ pkg_meta() { # PKG: doc files, lintian overrides, DEBIAN/control and md5sums
 	local pkg=$1 dir=$WORK/$1 size
 	install -d "$dir/usr/share/doc/$pkg" "$dir/DEBIAN"
 	install -m 644 "$HERE/copyright" "$dir/usr/share/doc/$pkg/copyright"
-	gzip -9nc "$HERE/changelog" >"$dir/usr/share/doc/$pkg/changelog.gz"
+	sed "1s/(.*) [a-z-]*;/($VERSION) $CODENAME;/" "$HERE/changelog" | gzip -9n >"$dir/usr/share/doc/$pkg/changelog.gz"
 	if [ -f "$HERE/$pkg.lintian-overrides" ]; then
 		install -d "$dir/usr/share/lintian/overrides"
 		install -m 644 "$HERE/$pkg.lintian-overrides" "$dir/usr/share/lintian/overrides/$pkg"
@@ -106,7 +129,7 @@ pkg_meta() { # PKG: doc files, lintian overrides, DEBIAN/control and md5sums
 install -d "$RT/DEBIAN"
 install -m 644 "$HERE/libpmem1-rs.symbols" "$RT/DEBIAN/symbols"
 # shlibs for tools that predate symbols files; the same dependency as Debian's libpmem1 has.
-echo "libpmem 1 libpmem1 (>= 1.12.1)" >"$RT/DEBIAN/shlibs"
+echo "libpmem 1 libpmem1 (>= $PMDK_UPSTREAM)" >"$RT/DEBIAN/shlibs"
 # ldconfig updates the loader's cache (the .so.1 link is shipped, but the cache must be rebuilt).
 echo "activate-noawait ldconfig" >"$RT/DEBIAN/triggers"
 pkg_meta libpmem1-rs
@@ -117,3 +140,4 @@ for pkg in libpmem1-rs libpmem-rs-dev; do
 	dpkg-deb --root-owner-group -Zxz --build "$WORK/$pkg" "$OUT/${pkg}_${VERSION}_${ARCH}.deb" >/dev/null
 	echo "deb: $OUT/${pkg}_${VERSION}_${ARCH}.deb"
 done
+echo "deb: for Debian $RELEASE ($CODENAME): in place of libpmem1 $PMDK_DEB_VERSION"
