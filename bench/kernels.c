@@ -2,8 +2,8 @@
  * kernels.c -- CPU features and the kernels of the reference rows: glibc memcpy,
  * memcpy + clwb loop + sfence, and a hand-written NT-store copy loop per width the
  * CPU runs (AVX-512, AVX2, SSE2).  The NT ceiling is the fastest of those loops on
- * this machine, measured at start-up: the widest is not always the fastest (on
- * Zen 4 the AVX2 loop beats the AVX-512 one on long copies).
+ * this machine, measured at start-up: the widest is not always the fastest
+ * (docs/strategy.md).
  *
  * No -march=native: the AVX-512 / AVX2 loops use target attributes and run only
  * where the CPU has them.

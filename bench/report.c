@@ -245,14 +245,14 @@ static void report_ref(struct report *rep, const row_t *r, const char *sz)
 {
 	char a[32], name[32];
 	for (int k = 0; k < r->nparts; k++) {
-		int ceil = k - 2 == Nt_best;
+		int is_ceiling = k - 2 == Nt_best;
 		fmt_val(r, r->med_ns[k], a);
 		snprintf(name, sizeof(name), "ref: %s", ref_name(k));
 		printf("%-26s %5s %4s  %-13s%s\n", name, sz, "al", a,
-		       ceil ? "               (the NT ceiling)" : "");
+		       is_ceiling ? "               (the NT ceiling)" : "");
 		if (rep->out)
 			fprintf(rep->out, "%s,%s,%zu,al,,,,,,,,,,%.3f,%.4f,%zu,%d,ok\n",
-				ref_key(k), ceil ? "ceiling" : "", r->size,
+				ref_key(k), is_ceiling ? "ceiling" : "", r->size,
 				r->med_ns[k], r->size / r->med_ns[k],
 				r->batch, r->rounds);
 	}

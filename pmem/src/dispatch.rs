@@ -100,22 +100,24 @@ pub enum Isa {
 }
 
 /// One instruction set's kernels with the given prefetch windows; the AVX-512 ones with long
-/// copies streamed through AVX2 when `narrow` (only the Zen 4 strategy asks for that, with
-/// its prefetch windows).
+/// copies streamed through AVX2 when `narrow`, which is instantiated with the one prefetch
+/// rule that goes with it in the table (Zen 4's; a test checks every class).
 const fn isa_kernels(isa: Isa, prefetch: Prefetch, narrow: bool) -> MemKernels {
-    use Prefetch::{Off, Streams, StreamsWindowedTemporal as Long, Window};
+    use Prefetch::{AllStreams, Off, Streams, Window};
     const NARROW: usize = NARROW_STREAMS_FROM;
     match (isa, prefetch) {
-        (Isa::Avx512f, Long) if narrow => kernels_of!(avx512, "avx512f", Long, NARROW),
-        (Isa::Avx512f, Long) => kernels_of!(avx512, "avx512f", Long),
+        (Isa::Avx512f, AllStreams) if narrow => {
+            kernels_of!(avx512, "avx512f", AllStreams, NARROW)
+        }
+        (Isa::Avx512f, AllStreams) => kernels_of!(avx512, "avx512f", AllStreams),
         (Isa::Avx512f, Window) => kernels_of!(avx512, "avx512f", Window),
         (Isa::Avx512f, Streams) => kernels_of!(avx512, "avx512f", Streams),
         (Isa::Avx512f, Off) => kernels_of!(avx512, "avx512f", Off),
-        (Isa::Avx2, Long) => kernels_of!(avx2, "avx2", Long),
+        (Isa::Avx2, AllStreams) => kernels_of!(avx2, "avx2", AllStreams),
         (Isa::Avx2, Window) => kernels_of!(avx2, "avx2", Window),
         (Isa::Avx2, Streams) => kernels_of!(avx2, "avx2", Streams),
         (Isa::Avx2, Off) => kernels_of!(avx2, "avx2", Off),
-        (Isa::Sse2, Long) => kernels_of!(sse2, "sse2", Long),
+        (Isa::Sse2, AllStreams) => kernels_of!(sse2, "sse2", AllStreams),
         (Isa::Sse2, Window) => kernels_of!(sse2, "sse2", Window),
         (Isa::Sse2, Streams) => kernels_of!(sse2, "sse2", Streams),
         (Isa::Sse2, Off) => kernels_of!(sse2, "sse2", Off),
@@ -127,7 +129,8 @@ const fn isa_kernels(isa: Isa, prefetch: Prefetch, narrow: bool) -> MemKernels {
 /// strategy may keep ordinary stores at AVX2.
 pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config, strategy: &Strategy) -> MemKernels {
     let avx_allowed = cfg.avx != Some(false);
-    let isa = if cpu.avx512f && avx_allowed && cfg.avx512f != Some(false) {
+    // The AVX-512 kernels use AVX2 for their short pieces and narrowed streams.
+    let isa = if cpu.avx512f && cpu.avx2 && avx_allowed && cfg.avx512f != Some(false) {
         Isa::Avx512f
     } else if cpu.avx2 && avx_allowed {
         Isa::Avx2
@@ -156,11 +159,7 @@ pub fn choose_kernels(cpu: &CpuFeatures, cfg: &Config, strategy: &Strategy) -> M
 pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
     match name {
         "avx512f" => Some(isa_kernels(Isa::Avx512f, Prefetch::Window, false)),
-        "avx512f-narrow-long" => Some(isa_kernels(
-            Isa::Avx512f,
-            Prefetch::StreamsWindowedTemporal,
-            true,
-        )),
+        "avx512f-narrow-long" => Some(isa_kernels(Isa::Avx512f, Prefetch::AllStreams, true)),
         "avx2" => Some(isa_kernels(Isa::Avx2, Prefetch::Window, false)),
         "sse2" => Some(isa_kernels(Isa::Sse2, Prefetch::Window, false)),
         "pmemcheck" => Some(PMEMCHECK_KERNELS),
@@ -172,7 +171,7 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
         "avx512-shape-on-avx2-narrow-long" => Some(kernels_of!(
             wide64,
             "avx512-shape-on-avx2-narrow-long",
-            Prefetch::StreamsWindowedTemporal,
+            Prefetch::AllStreams,
             NARROW_STREAMS_FROM
         )),
         _ => None,
@@ -391,6 +390,34 @@ mod tests {
         }
     }
 
+    /// On a CPU with AVX-512, each class's kernels narrow exactly when its strategy says so
+    /// (`isa_kernels` instantiates narrowing with one prefetch rule only).
+    #[test]
+    fn every_class_narrows_as_its_strategy_says() {
+        for class in CpuClass::ALL {
+            let cfg = Config {
+                cpu_class: Some(class),
+                ..Default::default()
+            };
+            let d = decide(&zen4(), &cfg, false);
+            let want = if class.strategy().narrow_long_streams {
+                NARROW_STREAMS_FROM
+            } else {
+                usize::MAX
+            };
+            assert_eq!(d.kernels.narrow_from, want, "{}", class.name());
+        }
+    }
+
+    #[test]
+    fn avx512_kernels_need_avx2_too() {
+        let odd = CpuFeatures {
+            avx2: false,
+            ..zen4()
+        };
+        assert_eq!(decide(&odd, &Config::default(), false).kernels.name, "sse2");
+    }
+
     fn icelake_server() -> CpuFeatures {
         CpuFeatures {
             vendor: Vendor::Intel,
@@ -555,13 +582,13 @@ mod tests {
         );
         // Zen 4 prefetches streams of every length, whatever the width.
         let d = decide(&zen4(), &cfg, false);
-        assert_eq!(d.kernels.prefetch, Prefetch::StreamsWindowedTemporal);
+        assert_eq!(d.kernels.prefetch, Prefetch::AllStreams);
         let no512 = Config {
             avx512f: Some(false),
             ..Default::default()
         };
         let d = decide(&zen4(), &no512, false);
-        assert_eq!(d.kernels.prefetch, Prefetch::StreamsWindowedTemporal);
+        assert_eq!(d.kernels.prefetch, Prefetch::AllStreams);
         // PMDK's AVX-512 kernels prefetch nothing, its AVX and SSE2 ones stream ahead.
         let d = decide(&icelake_server(), &cfg, false);
         assert_eq!(d.kernels.prefetch, Prefetch::Off);

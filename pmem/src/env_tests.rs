@@ -182,7 +182,7 @@ fn overrides_change_the_decision() {
     let d = with(("PMEM_CPU_CLASS", "amd-zen4"));
     assert_eq!(d.get("class"), "amd-zen4", "{d:?}");
     assert!(d.is("small_streamed"), "{d:?}");
-    assert_eq!(d.get("prefetch"), "StreamsWindowedTemporal", "{d:?}");
+    assert_eq!(d.get("prefetch"), "AllStreams", "{d:?}");
     let narrow = if has_cpu("avx512f") {
         crate::arch::x86_64::kernels::NARROW_STREAMS_FROM
     } else {

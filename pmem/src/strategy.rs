@@ -117,11 +117,12 @@ pub(crate) const AMD_ZEN: Strategy = Strategy {
     ..PMDK
 };
 
-/// Zen 4: Zen's choices, but long copies stream 32 bytes at a time, and every streamed
-/// copy prefetches its source, which kept 64-byte streams at the speed of memory.
+/// Zen 4: Zen's choices, but long copies stream 32 bytes at a time (its 32-byte streaming
+/// loop outruns the 64-byte one there), and streamed copies prefetch their source at every
+/// length, not only up to 256 KiB as on Zen 3.
 pub(crate) const AMD_ZEN4: Strategy = Strategy {
     narrow_long_streams: true,
-    prefetch: PrefetchRule::LongStreams,
+    prefetch: PrefetchRule::AllStreams,
     ..AMD_ZEN
 };
 
@@ -138,7 +139,7 @@ pub enum PrefetchRule {
     /// Streamed bodies and temporal blocks of 1-256 KiB, whatever the width.
     Window,
     /// Streamed bodies from 1 KiB at any length, temporal blocks of 1-256 KiB.
-    LongStreams,
+    AllStreams,
     /// As PMDK's kernel of the same width: SSE2 and AVX streams at every length, AVX-512
     /// nothing, temporal copies nothing.
     Pmdk,
@@ -149,7 +150,7 @@ impl PrefetchRule {
     pub fn for_kernels(self, avx512: bool) -> Prefetch {
         match self {
             PrefetchRule::Window => Prefetch::Window,
-            PrefetchRule::LongStreams => Prefetch::StreamsWindowedTemporal,
+            PrefetchRule::AllStreams => Prefetch::AllStreams,
             PrefetchRule::Pmdk if avx512 => Prefetch::Off,
             PrefetchRule::Pmdk => Prefetch::Streams,
         }

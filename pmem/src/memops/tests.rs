@@ -292,6 +292,39 @@ fn every_kernel_around_the_narrow_stream_length() {
     }
 }
 
+/// The narrow-long kernels hand a body to the narrower loop exactly from the switch length
+/// on, forwards and backwards, with either kind of edges (their AVX-512 shape on AVX2, whose
+/// narrower loop counts its calls on this thread).
+#[test]
+fn narrow_long_kernels_switch_loops_at_the_length() {
+    use crate::arch::x86_64::avx2::wide64::counted_narrow::CALLS;
+    use crate::arch::x86_64::kernels::NARROW_STREAMS_FROM as N;
+    if !CpuFeatures::detect().avx2 {
+        return;
+    }
+    let k = crate::dispatch::kernels_by_name("avx512-shape-on-avx2-narrow-long").unwrap();
+    let calls = || CALLS.with(|c| c.get());
+    for mode in [Mode::Nt, Mode::NtCachedEdges] {
+        // Line-aligned copies: the body is the whole length.
+        let before = calls();
+        check_copy(&k, mode, WriteBack::None, N - 64, 0, 3, 1);
+        assert_eq!(
+            calls(),
+            before,
+            "{mode:?}: a body below the switch stays wide"
+        );
+        check_copy(&k, mode, WriteBack::None, N, 0, 3, 2);
+        assert_eq!(
+            calls(),
+            before + 1,
+            "{mode:?}: a body at the switch narrows"
+        );
+        // A backward move whose body is at least N bytes whatever its edges.
+        check_overlap(&k, mode, N + 130, 4096, true, 3);
+        assert_eq!(calls(), before + 2, "{mode:?}: backward bodies narrow too");
+    }
+}
+
 #[test]
 fn every_kernel_random_sizes_and_overlaps() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);

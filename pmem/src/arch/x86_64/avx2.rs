@@ -59,9 +59,9 @@ super::kernels::vector_kernels! {
 }
 
 /// The AVX-512 kernels' shape (64-byte vectors: one cache line per store, four per unrolled
-/// block, `copy_le64` pieces) run on AVX2, each "vector" a pair of 32-byte ones. No CPU or
-/// emulator here runs AVX-512, so this is how the tests exercise every length, alignment and
-/// overlap case of `avx512.rs` except the instructions themselves.
+/// block, `copy_le64` pieces) run on AVX2, each "vector" a pair of 32-byte ones: how the tests
+/// exercise every length, alignment and overlap case of `avx512.rs`, but the instructions
+/// themselves, on CPUs without AVX-512.
 #[cfg(test)]
 pub mod wide64 {
     use std::arch::x86_64::{
@@ -129,6 +129,38 @@ pub mod wide64 {
         splat = |c| Pair(_mm256_set1_epi8(c as i8), _mm256_set1_epi8(c as i8)),
         small_copy = copy_le64,
         small_fill = fill_le64,
-        narrow_streams = super,
+        narrow_streams = counted_narrow,
+    }
+
+    /// The narrowed streams of these kernels: AVX2's loops, each call counted per thread, so
+    /// that a test sees which bodies take them (both loops store the same bytes).
+    pub mod counted_narrow {
+        use std::cell::Cell;
+
+        thread_local! {
+            pub static CALLS: Cell<usize> = const { Cell::new(0) };
+        }
+
+        /// # Safety
+        /// As `avx2::stream_lines_fwd`.
+        #[target_feature(enable = "avx2")]
+        pub(crate) unsafe fn stream_lines_fwd<const PREFETCH_MAX: usize>(
+            d: *mut u8,
+            s: *const u8,
+            n: usize,
+        ) {
+            CALLS.with(|c| c.set(c.get() + 1));
+            // SAFETY: forwarded.
+            unsafe { super::super::stream_lines_fwd::<PREFETCH_MAX>(d, s, n) }
+        }
+
+        /// # Safety
+        /// As `avx2::stream_lines_bwd`.
+        #[target_feature(enable = "avx2")]
+        pub(crate) unsafe fn stream_lines_bwd(d: *mut u8, s: *const u8, n: usize) {
+            CALLS.with(|c| c.set(c.get() + 1));
+            // SAFETY: forwarded.
+            unsafe { super::super::stream_lines_bwd(d, s, n) }
+        }
     }
 }

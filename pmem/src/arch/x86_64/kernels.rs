@@ -38,7 +38,7 @@ pub enum Prefetch {
     /// hardware prefetcher.
     Window,
     /// Streamed bodies of any length, temporal blocks up to 256 KiB.
-    StreamsWindowedTemporal,
+    AllStreams,
     /// Streamed bodies of any length, temporal blocks never: PMDK's SSE2 and AVX kernels.
     Streams,
     /// Nothing: PMDK's AVX-512 kernels.
@@ -49,14 +49,14 @@ impl Prefetch {
     pub const fn stream_max(self) -> usize {
         match self {
             Prefetch::Window => 256 * 1024,
-            Prefetch::Streams | Prefetch::StreamsWindowedTemporal => usize::MAX,
+            Prefetch::Streams | Prefetch::AllStreams => usize::MAX,
             Prefetch::Off => 0,
         }
     }
 
     pub const fn temporal_max(self) -> usize {
         match self {
-            Prefetch::Window | Prefetch::StreamsWindowedTemporal => 256 * 1024,
+            Prefetch::Window | Prefetch::AllStreams => 256 * 1024,
             Prefetch::Streams | Prefetch::Off => 0,
         }
     }
@@ -71,7 +71,7 @@ impl std::fmt::Display for Prefetch {
                 let (min, max) = (k(PREFETCH_MIN), k(self.stream_max()));
                 write!(f, "streams+temporal {min}K-{max}K")
             }
-            Prefetch::StreamsWindowedTemporal => {
+            Prefetch::AllStreams => {
                 let (min, max) = (k(PREFETCH_MIN), k(self.temporal_max()));
                 write!(f, "streams from {min}K, temporal {min}K-{max}K")
             }
@@ -605,7 +605,8 @@ macro_rules! vector_kernels {
             // SAFETY: forwarded; the narrower kernels' ISA is implied by this one's.
             unsafe {
                 $(
-                    if n >= NARROW_FROM {
+                    // usize::MAX: no branch at all in the kernels that never narrow.
+                    if NARROW_FROM != usize::MAX && n >= NARROW_FROM {
                         return $($narrow)::+::stream_lines_fwd::<PREFETCH_MAX>(d, s, n);
                     }
                 )?
@@ -622,7 +623,8 @@ macro_rules! vector_kernels {
             // SAFETY: as in stream_body_fwd.
             unsafe {
                 $(
-                    if n >= NARROW_FROM {
+                    // usize::MAX: no branch at all in the kernels that never narrow.
+                    if NARROW_FROM != usize::MAX && n >= NARROW_FROM {
                         return $($narrow)::+::stream_lines_bwd(d, s, n);
                     }
                 )?
@@ -673,7 +675,14 @@ macro_rules! vector_kernels {
                 if backward {
                     nt_split_bwd::<NARROW_FROM>(dst, src, len, parts, flush, cached_edges);
                 } else {
-                    nt_split_fwd::<PREFETCH_MAX, NARROW_FROM>(dst, src, len, parts, flush, cached_edges);
+                    nt_split_fwd::<PREFETCH_MAX, NARROW_FROM>(
+                        dst,
+                        src,
+                        len,
+                        parts,
+                        flush,
+                        cached_edges,
+                    );
                 }
             }
         }
