@@ -7,13 +7,18 @@
 //! The engine above (`dispatch`, `memops`, `persist`, `raw`) names only what this module
 //! re-exports; each architecture's folder uses `MemKernels` and `must_copy_backward` below.
 
+#[cfg(target_arch = "aarch64")]
+pub mod aarch64;
+#[cfg(target_arch = "aarch64")]
+use aarch64 as imp;
+
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 #[cfg(target_arch = "x86_64")]
 use x86_64 as imp;
 
-#[cfg(not(target_arch = "x86_64"))]
-compile_error!("this libpmem implements x86-64 only (cache flush instructions and NT stores)");
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("this libpmem implements x86-64 and aarch64 only (cache write-back instructions)");
 
 pub use imp::cpu::CpuFeatures;
 pub use imp::decide::{choose_flush, choose_kernels, PMEMCHECK_KERNELS};
