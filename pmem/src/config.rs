@@ -8,7 +8,7 @@ use std::ffi::{CStr, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::sync::OnceLock;
 
-use crate::strategy::CpuClass;
+use crate::arch::CpuClass;
 
 /// Every knob the environment can turn, as parsed values (`None`: unset or unparsable).
 /// `PMEM_NO_GENERIC_MEMCPY` and `PMEM_MOVDIR64B` turn nothing here (no generic copy, no

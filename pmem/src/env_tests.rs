@@ -120,6 +120,7 @@ fn child_report() {
     println!("copies: {}", if ok { "ok" } else { "WRONG" });
 }
 
+#[cfg(target_arch = "x86_64")]
 fn has_cpu(flag: &str) -> bool {
     std::fs::read_to_string("/proc/cpuinfo")
         .map(|s| {
@@ -129,6 +130,22 @@ fn has_cpu(flag: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The overrides every architecture has.
+#[test]
+fn common_overrides_change_the_decision() {
+    let base = run_child(&[]);
+    assert_ne!(base.get("flush"), "none", "{base:?}");
+    let d = run_child(&[("PMEM_NO_FLUSH", "1")]);
+    assert_eq!(d.get("flush"), "none", "{d:?}");
+    assert_eq!(d.get("deep_flush"), base.get("deep_flush"), "{d:?}");
+    let d = run_child(&[("PMEM_NO_MOVNT", "1")]);
+    assert!(d.is("no_movnt") && !base.is("no_movnt"), "{d:?}");
+    let d = run_child(&[("PMEM_MOVNT_THRESHOLD", "1024")]);
+    assert_eq!(d.get("threshold"), "1024", "{d:?}");
+}
+
+/// x86-64's overrides: instructions, vector widths, CPU classes.
+#[cfg(target_arch = "x86_64")]
 #[test]
 fn overrides_change_the_decision() {
     let base = run_child(&[]);

@@ -45,7 +45,6 @@ mod os;
 mod persist;
 mod registry;
 mod slice;
-mod strategy;
 mod sysfs;
 mod valgrind;
 

@@ -13,5 +13,5 @@ pub use crate::registry::is_pmem;
 /// it makes nothing durable that was not flushed.
 #[inline(always)]
 pub fn store_fence() {
-    crate::arch::sfence()
+    crate::arch::store_fence()
 }

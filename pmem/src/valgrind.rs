@@ -50,26 +50,8 @@ const PMC_DO_FENCE: usize = PMC_BASE + 6;
 #[inline(always)]
 unsafe fn request_raw(default: usize, req: usize, a1: usize, a2: usize, a3: usize) -> usize {
     let args: [usize; 6] = [req, a1, a2, a3, 0, 0];
-    let result: usize;
-    // SAFETY: Valgrind's amd64 "special instruction" sequence. On a CPU it does nothing: rdi is
-    // rotated by 3+13+61+51 = 128 bits (back to its value) and rbx is exchanged with itself, so
-    // no register but the flags changes, and rdx keeps `default`. Valgrind recognises the
-    // sequence, reads the six words rax points to (`args`, alive across the asm) and puts the
-    // result in rdx. A request may write memory the caller passed (see # Safety); the asm is
-    // not `nomem`, so the compiler assumes memory may be read or written.
-    unsafe {
-        std::arch::asm!(
-            "rol rdi, 3",
-            "rol rdi, 13",
-            "rol rdi, 61",
-            "rol rdi, 51",
-            "xchg rbx, rbx",
-            inout("rdx") default => result,
-            in("rax") args.as_ptr(),
-            options(nostack),
-        );
-    }
-    result
+    // SAFETY: forwarded; `args` lives across the request (the architecture's sequence).
+    unsafe { crate::arch::client_request(default, &args) }
 }
 
 /// A client request that writes no memory of the program's (every one here but GET_VBITS).

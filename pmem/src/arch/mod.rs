@@ -1,22 +1,58 @@
-//! Instruction-set specific code, one folder per architecture. Only x86-64 is implemented
-//! (as in PMDK's main target).
+//! Instruction-set specific code, one folder per architecture, each with the same modules
+//! and names: `cpu` (what the CPU offers: `CpuFeatures`), `flush` (`WriteBack`, `Fence`,
+//! `store_fence`, `CACHELINE`), `kernels` (`Edges`, `Prefetch` and the copy/set kernels),
+//! `strategy` (`CpuClass`, `Strategy`), `decide` (the architecture's part of the dispatch
+//! decision) and `valgrind` (the client request's instruction sequence).
 //!
-//! The engine above (`memops`, `raw`) names what every architecture provides through the
-//! re-exports below; only `dispatch` and `strategy`, which choose among one architecture's
-//! instructions and kernels, and the kernel tests reach into its folder. (Valgrind's client
-//! request, in `valgrind.rs`, is x86-64's instruction sequence too.)
+//! The engine above (`dispatch`, `memops`, `persist`, `raw`) names only what this module
+//! re-exports; each architecture's folder uses `MemKernels` and `must_copy_backward` below.
+
+#[cfg(target_arch = "aarch64")]
+pub mod aarch64;
+#[cfg(target_arch = "aarch64")]
+use aarch64 as imp;
 
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
-
 #[cfg(target_arch = "x86_64")]
-pub use x86_64::{
-    flush::{sfence, WriteBack, CACHELINE},
-    kernels::Edges,
-};
+use x86_64 as imp;
 
-#[cfg(not(target_arch = "x86_64"))]
-compile_error!("this libpmem implements x86-64 only (cache flush instructions and NT stores)");
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("this libpmem implements x86-64 and aarch64 only (cache write-back instructions)");
+
+pub use imp::cpu::CpuFeatures;
+pub use imp::decide::{choose_flush, choose_kernels, PMEMCHECK_KERNELS};
+#[cfg(test)]
+pub use imp::decide::{test_kernels, test_write_backs};
+pub use imp::flush::{store_fence, Fence, WriteBack, CACHELINE};
+pub use imp::kernels::{Edges, Prefetch};
+pub use imp::strategy::CpuClass;
+pub(crate) use imp::valgrind::client_request;
+
+/// One instruction set's kernels, which `memops` calls. The NT kernels write back the bytes
+/// they store temporally (a range of 1-3 bytes, edges as `Edges` says, and an overlapping
+/// move's edges in lines it loaded) with the given `WriteBack` and end without a fence; the
+/// temporal ones write back everything they wrote; the plain ones write back nothing.
+#[derive(Clone, Copy)]
+pub struct MemKernels {
+    pub name: &'static str,
+    /// The ISA of the ordinary-store (temporal and plain) kernels (`name` unless a
+    /// strategy narrows them).
+    pub cached_name: &'static str,
+    /// The source prefetch windows the kernels were instantiated with.
+    pub prefetch: Prefetch,
+    /// Copies' streamed bodies from this length on take the AVX2 loop (`usize::MAX`: none).
+    pub narrow_from: usize,
+    pub memmove_nt: unsafe fn(*mut u8, *const u8, usize, WriteBack, Edges),
+    pub memset_nt: unsafe fn(*mut u8, u8, usize, WriteBack, Edges),
+    pub memmove_temporal: unsafe fn(*mut u8, *const u8, usize, WriteBack),
+    pub memset_temporal: unsafe fn(*mut u8, u8, usize, WriteBack),
+    pub memmove_plain: unsafe fn(*mut u8, *const u8, usize),
+    pub memset_plain: unsafe fn(*mut u8, u8, usize),
+    /// The NT kernels end with their own fence (pmemcheck's, in PMDK's order), so `memops`
+    /// adds none for their streams.
+    pub streams_fenced: bool,
+}
 
 /// Whether a memmove from src to dst must run backwards (dst lies inside the source).
 #[inline(always)]

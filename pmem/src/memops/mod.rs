@@ -5,7 +5,7 @@
 //! * `NONTEMPORAL` or `WC`: non-temporal stores; `TEMPORAL` or `WB`: ordinary stores + flush;
 //! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below (always ordinary
 //!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does); where the CPU
-//!   class's strategy says so (`crate::strategy`): a drained copy streams at every size
+//!   class's strategy says so (`arch::CpuClass::strategy`): a drained copy streams at every size
 //!   unless its source shares cache lines with the destination (`stream_small_persists`),
 //!   and a move whose source lies close and shares most of its destination's lines goes
 //!   through the cache (`CachedDst`), as the move has just loaded those lines, except for the
@@ -21,7 +21,7 @@
 #[cfg(test)]
 pub mod generic;
 
-use crate::arch::{must_copy_backward, sfence, Edges, WriteBack, CACHELINE};
+use crate::arch::{must_copy_backward, store_fence, Edges, WriteBack, CACHELINE};
 use crate::dispatch::{self, Dispatch};
 use crate::flags::Flags;
 
@@ -180,12 +180,12 @@ fn finish(d: &Dispatch, movnt: bool, flags: Flags) {
     if !flags.contains(Flags::NODRAIN) {
         // The drain; CLFLUSH's is no instruction, but streaming stores still need a fence.
         if movnt {
-            sfence();
+            store_fence();
         } else {
             d.drain.fence();
         }
     } else if movnt && (d.drain.is_noop() || d.wc_workaround) {
-        sfence();
+        store_fence();
     }
 }
 

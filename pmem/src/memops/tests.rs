@@ -3,9 +3,7 @@
 //! around the destination.
 
 use super::*;
-use crate::arch::x86_64::cpu::CpuFeatures;
-use crate::arch::x86_64::flush::Fence;
-use crate::arch::{sfence, WriteBack};
+use crate::arch::{store_fence as sfence, CpuFeatures, Prefetch, WriteBack};
 use crate::dispatch::MemKernels;
 
 /// xorshift64*: deterministic, no dependency.
@@ -34,7 +32,7 @@ impl Rng {
 const GENERIC: MemKernels = MemKernels {
     name: "generic",
     cached_name: "generic",
-    prefetch: crate::arch::x86_64::kernels::Prefetch::Off,
+    prefetch: Prefetch::Off,
     narrow_from: usize::MAX,
     memmove_nt: generic::memmove_nt,
     memset_nt: generic::memset_nt,
@@ -45,34 +43,15 @@ const GENERIC: MemKernels = MemKernels {
     streams_fenced: false,
 };
 
+/// The generic kernels and every set of the architecture's this CPU can run.
 fn available_kernels() -> Vec<MemKernels> {
-    let cpu = CpuFeatures::detect();
-    let mut names = vec!["sse2", "pmemcheck"];
-    if cpu.avx2 {
-        names.push("avx2");
-        names.push("avx512-shape-on-avx2");
-        names.push("avx512-shape-on-avx2-narrow-long");
-    }
-    if cpu.avx512f {
-        names.push("avx512f");
-        names.push("avx512f-narrow-long");
-    }
-    let by_name = names
-        .iter()
-        .map(|n| crate::dispatch::kernels_by_name(n).unwrap());
-    std::iter::once(GENERIC).chain(by_name).collect()
+    std::iter::once(GENERIC)
+        .chain(crate::arch::test_kernels())
+        .collect()
 }
 
 fn flushers() -> Vec<WriteBack> {
-    let cpu = CpuFeatures::detect();
-    let mut f = vec![WriteBack::None, WriteBack::Clflush];
-    if cpu.clflushopt {
-        f.push(WriteBack::Clflushopt);
-    }
-    if cpu.clwb {
-        f.push(WriteBack::Clwb);
-    }
-    f
+    crate::arch::test_write_backs()
 }
 
 /// Which of a `MemKernels`' three store strategies a check runs.
@@ -186,15 +165,16 @@ fn check_overlap(k: &MemKernels, mode: Mode, len: usize, shift: usize, backward:
 }
 
 fn check_set(k: &MemKernels, mode: Mode, len: usize, dmis: usize, c: u8) {
+    let wb = flushers()[1];
     let mut dst = vec![GUARD_BYTE; len + 2 * GUARD + 64 + dmis];
     let base = dst.as_ptr() as usize;
     let off = GUARD + ((64 - (base + GUARD) % 64) % 64) + dmis;
     unsafe {
         let d = dst.as_mut_ptr().add(off);
         match mode {
-            Mode::Nt => (k.memset_nt)(d, c, len, WriteBack::Clflush, Edges::Stream),
-            Mode::NtCachedEdges => (k.memset_nt)(d, c, len, WriteBack::Clflush, Edges::Cached),
-            Mode::Temporal => (k.memset_temporal)(d, c, len, WriteBack::Clflush),
+            Mode::Nt => (k.memset_nt)(d, c, len, wb, Edges::Stream),
+            Mode::NtCachedEdges => (k.memset_nt)(d, c, len, wb, Edges::Cached),
+            Mode::Temporal => (k.memset_temporal)(d, c, len, wb),
             Mode::Plain => (k.memset_plain)(d, c, len),
         }
     };
@@ -272,6 +252,7 @@ fn every_kernel_small_overlaps() {
 
 /// Streamed bodies just below, at and above the length from which the narrow-long kernels
 /// stream through AVX2, for copies and for overlapping moves both ways.
+#[cfg(target_arch = "x86_64")]
 #[test]
 fn every_kernel_around_the_narrow_stream_length() {
     use crate::arch::x86_64::kernels::NARROW_STREAMS_FROM as N;
@@ -295,6 +276,7 @@ fn every_kernel_around_the_narrow_stream_length() {
 /// The narrow-long kernels hand a body to the narrower loop exactly from the switch length
 /// on, forwards and backwards, with either kind of edges (their AVX-512 shape on AVX2, whose
 /// narrower loop counts its calls on this thread).
+#[cfg(target_arch = "x86_64")]
 #[test]
 fn narrow_long_kernels_switch_loops_at_the_length() {
     use crate::arch::x86_64::avx2::wide64::counted_narrow::CALLS;
@@ -302,7 +284,8 @@ fn narrow_long_kernels_switch_loops_at_the_length() {
     if !CpuFeatures::detect().avx2 {
         return;
     }
-    let k = crate::dispatch::kernels_by_name("avx512-shape-on-avx2-narrow-long").unwrap();
+    let k =
+        crate::arch::x86_64::decide::kernels_by_name("avx512-shape-on-avx2-narrow-long").unwrap();
     let calls = || CALLS.with(|c| c.get());
     for mode in [Mode::Nt, Mode::NtCachedEdges] {
         // Line-aligned copies: the body is the whole length.
@@ -394,7 +377,7 @@ fn every_flag_combination() {
 /// with nothing flushed (eADR).
 #[test]
 fn every_flag_combination_in_every_class() {
-    use crate::strategy::CpuClass;
+    use crate::arch::CpuClass;
     let cpu = CpuFeatures::detect();
     for class in CpuClass::ALL {
         let cfg = crate::config::Config {
@@ -422,9 +405,10 @@ fn every_flag_combination_under_pmemcheck() {
         for auto_flush in [false, true] {
             let d = dispatch::for_pmemcheck(dispatch::decide(&cpu, &cfg, auto_flush));
             // PMDK's rule: a hint, else the threshold; nothing skipped goes unreported.
-            assert!(!d.stream_small_persists && !d.cached_moves && d.kernels.streams_fenced);
-            assert_ne!(d.write_back, WriteBack::None);
-            assert_ne!(d.drain, Fence::None);
+            assert!(!d.stream_small_persists && !d.cached_moves);
+            assert_eq!(d.kernels.name, crate::arch::PMEMCHECK_KERNELS.name);
+            assert_eq!(d.write_back, d.write_back.for_pmemcheck());
+            assert_eq!(d.drain, d.drain.for_pmemcheck());
             check_every_flag(&d, &d.description());
         }
     }

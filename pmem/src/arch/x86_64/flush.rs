@@ -43,6 +43,14 @@ impl WriteBack {
         }
     }
 
+    /// Under pmemcheck: a skipped write-back is reported to it.
+    pub fn for_pmemcheck(self) -> WriteBack {
+        match self {
+            WriteBack::None => WriteBack::Reported,
+            w => w,
+        }
+    }
+
     /// True when nothing is written back (eADR platform or `PMEM_NO_FLUSH=1`), whether or
     /// not pmemcheck hears of it.
     #[inline(always)]
@@ -116,6 +124,14 @@ impl Fence {
         }
     }
 
+    /// Under pmemcheck: CLFLUSH's missing fence is reported to it.
+    pub fn for_pmemcheck(self) -> Fence {
+        match self {
+            Fence::None => Fence::Reported,
+            f => f,
+        }
+    }
+
     /// Waits for earlier flushes (and non-temporal stores, when it is SFENCE).
     #[inline(always)]
     pub fn fence(self) {
@@ -132,6 +148,9 @@ impl Fence {
         self != Fence::Sfence
     }
 }
+
+/// The fence after streaming stores, by the name every architecture gives it.
+pub use self::sfence as store_fence;
 
 /// Orders earlier flushes and non-temporal stores before later stores.
 #[inline]

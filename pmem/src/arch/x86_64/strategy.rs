@@ -6,8 +6,8 @@
 //! describes gets PMDK's strategy: PMDK's choices were tuned on the Intel servers that carried
 //! Optane, and they are the safe default where we have measured nothing.
 
-use crate::arch::x86_64::cpu::{CpuFeatures, Vendor};
-use crate::arch::x86_64::kernels::{Edges, Prefetch};
+use super::cpu::{CpuFeatures, Vendor};
+use super::kernels::{Edges, Prefetch};
 
 /// A family of cores whose measured behaviour one strategy follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,98 @@
+//! aarch64's part of the dispatch decision: `dc cvap` where the kernel reports DCPOP, else
+//! `dc cvac` (as PMDK 1.13.1 does), drained by `dsb sy`; one kernel set.
+
+use super::cpu::CpuFeatures;
+use super::flush::{Fence, WriteBack};
+use super::kernels::{self, Prefetch};
+use super::strategy::Strategy;
+use crate::arch::MemKernels;
+use crate::config::Config;
+
+/// The write-back instruction, stepping by the CPU's smallest line, and the drain's fence.
+/// (The x86 knobs `PMEM_NO_CLWB`, `PMEM_NO_CLFLUSHOPT` mean nothing here, as in PMDK.)
+pub fn choose_flush(cpu: &CpuFeatures, _: &Config) -> (WriteBack, Fence) {
+    let line = cpu.dcache_line;
+    if cpu.dcpop {
+        (WriteBack::Cvap { line }, Fence::Dsb)
+    } else {
+        (WriteBack::Cvac { line }, Fence::Dsb)
+    }
+}
+
+const KERNELS: MemKernels = MemKernels {
+    name: "memmove",
+    cached_name: "memmove",
+    prefetch: Prefetch::Off,
+    narrow_from: usize::MAX,
+    memmove_nt: kernels::memmove_nt,
+    memset_nt: kernels::memset_nt,
+    memmove_temporal: kernels::memmove_temporal,
+    memset_temporal: kernels::memset_temporal,
+    memmove_plain: kernels::memmove_plain,
+    memset_plain: kernels::memset_plain,
+    streams_fenced: false,
+};
+
+/// The one kernel set.
+pub fn choose_kernels(_: &CpuFeatures, _: &Config, _: &Strategy) -> MemKernels {
+    KERNELS
+}
+
+/// Under pmemcheck, the same kernels: they store each byte once already.
+pub const PMEMCHECK_KERNELS: MemKernels = KERNELS;
+
+/// The kernel sets this CPU can run, for the kernel tests.
+#[cfg(test)]
+pub fn test_kernels() -> Vec<MemKernels> {
+    vec![KERNELS]
+}
+
+/// The write-back instructions this CPU has, for the kernel tests; the second is the one
+/// every CPU of the architecture has.
+#[cfg(test)]
+pub fn test_write_backs() -> Vec<WriteBack> {
+    let cpu = CpuFeatures::detect();
+    let line = cpu.dcache_line;
+    let mut f = vec![
+        WriteBack::None,
+        WriteBack::Cvac { line },
+        WriteBack::Reported,
+    ];
+    if cpu.dcpop {
+        f.push(WriteBack::Cvap { line });
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dispatch::decide;
+
+    #[test]
+    fn cvap_where_the_kernel_reports_dcpop() {
+        let cfg = Config::default();
+        let cpu = |dcpop| CpuFeatures {
+            dcpop,
+            dcache_line: 64,
+        };
+        let d = decide(&cpu(true), &cfg, false);
+        assert_eq!(
+            (d.write_back, d.drain),
+            (WriteBack::Cvap { line: 64 }, Fence::Dsb)
+        );
+        let d = decide(&cpu(false), &cfg, false);
+        assert_eq!(d.write_back, WriteBack::Cvac { line: 64 });
+        // eADR: nothing written back but by pmem_deep_flush; the drain stays.
+        let d = decide(&cpu(true), &cfg, true);
+        assert_eq!(
+            (d.write_back, d.deep_write_back, d.drain),
+            (WriteBack::None, WriteBack::Cvap { line: 64 }, Fence::Dsb)
+        );
+        assert_eq!(
+            &*d.description(),
+            "cpu class: other, flush: none (deep: dc cvap), drain: dsb sy, copy: memmove nt, \
+             threshold 256, nt edges cached, prefetch none"
+        );
+    }
+}
