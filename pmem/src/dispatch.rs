@@ -272,7 +272,7 @@ impl Dispatch {
     }
 }
 
-/// The kernels that store as PMDK's do, each byte once (`arch::x86_64::pmemcheck`).
+/// The kernels that store as PMDK's do, in PMDK's order (`arch::x86_64::pmemcheck`).
 const PMEMCHECK_KERNELS: MemKernels = MemKernels {
     name: "pmemcheck",
     cached_name: "pmemcheck",

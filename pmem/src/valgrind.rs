@@ -7,7 +7,7 @@
 //! registered, skipped flushes and fences are reported (`WriteBack::Reported`,
 //! `Fence::Reported`), msync runs with error reporting off and counts as a flush + fence,
 //! flushes check that their range is addressable, and under pmemcheck the dispatch table holds
-//! the kernels that store every byte once and flush and fence in PMDK's order
+//! the kernels that store, flush and fence as PMDK's do, in its order
 //! (`arch::x86_64::pmemcheck`).
 //!
 //! With `PMREORDER_EMIT_LOG` set (as PMDK reads it) pmemcheck's store log also gets
