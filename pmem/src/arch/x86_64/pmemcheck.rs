@@ -36,20 +36,34 @@ const ASCENDING: [u8; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1
 
 /// The order in which PMDK's AVX copy stores the `halves` 32-byte halves of a group it loaded
 /// (the compiler's scheduling of its unrolled stores, read from pmemcheck's log), which
-/// differs between its temporal and its `plain` (PMEM_F_MEM_NOFLUSH) copy; its sets and
-/// streaming copies store in address order.
-fn halves_order(halves: usize, backward: bool, plain: bool) -> &'static [u8] {
+/// differs between its builds; its sets and streaming copies store in address order.
+fn halves_order(halves: usize, backward: bool, build: Build) -> &'static [u8] {
     const EIGHT_LINES: &[u8] = &[1, 2, 0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
     const FOUR_LINES: &[u8] = &[1, 2, 0, 3, 4, 5, 6, 7];
-    match (halves, backward, plain) {
-        (16, _, _) => EIGHT_LINES,
-        (8, false, _) | (8, true, true) => FOUR_LINES,
-        (8, true, false) => &[0, 1, 7, 2, 3, 4, 5, 6],
-        (4, false, false) | (4, true, true) => &[1, 0, 2, 3],
-        (4, true, false) => &[0, 3, 1, 2],
-        (2, false, false) => &[1, 0],
+    match (build, halves, backward) {
+        (_, 16, _) => EIGHT_LINES,
+        (Build::Flushing | Build::Plain, 8, false) | (Build::Plain | Build::Eadr, 8, true) => {
+            FOUR_LINES
+        }
+        (Build::Flushing, 8, true) => &[0, 1, 7, 2, 3, 4, 5, 6],
+        (Build::Flushing, 4, false) | (Build::Plain, 4, true) => &[1, 0, 2, 3],
+        (Build::Flushing, 4, true) => &[0, 3, 1, 2],
+        (Build::Eadr, 4, _) => &[1, 2, 0, 3],
+        (Build::Flushing, 2, false) | (Build::Eadr, 2, _) => &[1, 0],
         _ => &ASCENDING[..halves],
     }
+}
+
+/// Which of PMDK's separately compiled copies a call runs: they differ in store order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Build {
+    /// The one that flushes (`WriteBack` of a CPU instruction).
+    Flushing,
+    /// PMEM_F_MEM_NOFLUSH's.
+    Plain,
+    /// The one for platforms whose flushes are skipped (eADR, `PMEM_NO_FLUSH=1`: under
+    /// pmemcheck, `WriteBack::Reported`).
+    Eadr,
 }
 
 /// Which of PMDK's kernels a call stores as.
@@ -162,11 +176,12 @@ impl Writer {
 
     /// The whole lines [off, off+n), in copy order (descending when `backward`): streamed in
     /// fenced runs of 12 (8 then 4 lines), or stored in groups of 8, 4, 2, 1 lines, each line
-    /// flushed; lines left after the runs of 12 are streamed in such groups, unfenced.
+    /// flushed; lines left after the runs of 12 are streamed in such groups, unfenced. `rest`:
+    /// the bytes the call stores after these lines.
     ///
     /// # Safety
     /// As `store`.
-    unsafe fn lines(&self, off: usize, n: usize, streamed: bool, backward: bool) {
+    unsafe fn lines(&self, off: usize, n: usize, streamed: bool, backward: bool, rest: usize) {
         let mut done = 0;
         while streamed && n - done >= STREAM_FENCE_EVERY {
             for group in [8 * CACHELINE, 4 * CACHELINE] {
@@ -174,7 +189,10 @@ impl Writer {
                 unsafe { self.group(off, n, done, group, streamed, backward) };
                 done += group;
             }
-            sfence();
+            // PMDK fences a run only when bytes are left to copy after it.
+            if n - done + rest > 0 {
+                sfence();
+            }
         }
         for group in [8 * CACHELINE, 4 * CACHELINE, 2 * CACHELINE, CACHELINE] {
             // Only the 8-line groups repeat: what is left after them is under 8 lines.
@@ -206,7 +224,14 @@ impl Writer {
             off + done
         };
         let in_order = streamed || matches!(self.put, Put::Fill(_));
-        let order = halves_order(group / HALF, backward, self.plain);
+        let build = if self.plain {
+            Build::Plain
+        } else if self.write_back == WriteBack::Reported {
+            Build::Eadr
+        } else {
+            Build::Flushing
+        };
+        let order = halves_order(group / HALF, backward, build);
         let order = if in_order {
             &ASCENDING[..group / HALF]
         } else {
@@ -245,7 +270,7 @@ impl Writer {
                 self.store(first_at, first);
                 self.flush(first_at, first);
             }
-            self.lines(body_at, body, streamed, backward);
+            self.lines(body_at, body, streamed, backward, rest);
             if rest > 0 {
                 self.edge(rest_at, rest, streamed);
             }
