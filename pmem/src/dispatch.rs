@@ -66,6 +66,10 @@ pub struct Dispatch {
     pub drained_edges: Edges,
     pub no_movnt: bool,
     pub wc_workaround: bool,
+    /// With nothing to write back (eADR, PMEM_NO_FLUSH=1), stream only calls that ask for
+    /// PMEM_F_MEM_NONTEMPORAL, as PMDK's eADR copy does, not PMEM_F_MEM_WC ones: under
+    /// pmemcheck, so that the store log is PMDK's.
+    pub wc_cached_without_flush: bool,
 }
 
 /// The kernels of one instruction set, with a strategy's prefetch windows and the length
@@ -220,6 +224,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         drained_edges: strategy.drained_edges,
         no_movnt: cfg.no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
+        wc_cached_without_flush: false,
     }
 }
 
@@ -303,6 +308,7 @@ pub fn for_pmemcheck(d: Dispatch) -> Dispatch {
         },
         stream_small_persists: false,
         cached_moves: false,
+        wc_cached_without_flush: true,
         ..d
     }
 }

@@ -392,6 +392,14 @@ fn every_flag_combination_under_pmemcheck() {
             assert!(!d.stream_small_persists && !d.cached_moves && d.kernels.streams_fenced);
             assert_ne!(d.write_back, WriteBack::None);
             assert_ne!(d.drain, Fence::None);
+            // PMDK's eADR copy streams only PMEM_F_MEM_NONTEMPORAL calls, not WC ones.
+            let wc = if auto_flush {
+                Stores::Cache
+            } else {
+                Stores::Stream
+            };
+            assert_eq!(stores(&d, 4096, Flags::WC, None), wc);
+            assert_eq!(stores(&d, 8, Flags::NONTEMPORAL, None), Stores::Stream);
             check_every_flag(&d, &d.description());
         }
     }
