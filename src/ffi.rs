@@ -181,21 +181,23 @@ pub extern "C" fn pmem_has_hw_drain() -> c_int {
     0
 }
 
-/// The body of every pmem_mem{move,cpy} export, inlined into each: one exported function
-/// calling another goes through the GOT (the symbol is interposable), and the flags are
-/// constants the compiler folds.
+/// The body of every pmem_mem{move,cpy} export (`name`), inlined into each: one exported
+/// function calling another goes through the GOT (the symbol is interposable), and the flags
+/// are constants the compiler folds. Each is one unit to pmreorder, as in PMDK.
 ///
 /// # Safety
 /// As `pmem_memmove_persist`.
 #[inline(always)]
 unsafe fn move_bytes(
+    name: &'static str,
     pmemdest: *mut c_void,
     src: *const c_void,
     len: size_t,
     flags: Flags,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { raw::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
+    let copy = || unsafe { raw::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
+    capi::pmreorder_marked(name, copy);
     pmemdest
 }
 
@@ -204,9 +206,16 @@ unsafe fn move_bytes(
 /// # Safety
 /// As `pmem_memset_persist`.
 #[inline(always)]
-unsafe fn set_bytes(pmemdest: *mut c_void, c: c_int, len: size_t, flags: Flags) -> *mut c_void {
+unsafe fn set_bytes(
+    name: &'static str,
+    pmemdest: *mut c_void,
+    c: c_int,
+    len: size_t,
+    flags: Flags,
+) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { raw::memset(pmemdest as *mut u8, c as u8, len, flags) };
+    let set = || unsafe { raw::memset(pmemdest as *mut u8, c as u8, len, flags) };
+    capi::pmreorder_marked(name, set);
     pmemdest
 }
 
@@ -219,7 +228,7 @@ pub unsafe extern "C" fn pmem_memmove_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, Flags::empty()) }
+    unsafe { move_bytes("pmem_memmove_persist", pmemdest, src, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -231,7 +240,7 @@ pub unsafe extern "C" fn pmem_memcpy_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, Flags::empty()) }
+    unsafe { move_bytes("pmem_memcpy_persist", pmemdest, src, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -243,7 +252,7 @@ pub unsafe extern "C" fn pmem_memset_persist(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, Flags::empty()) }
+    unsafe { set_bytes("pmem_memset_persist", pmemdest, c, len, Flags::empty()) }
 }
 
 /// # Safety
@@ -255,7 +264,7 @@ pub unsafe extern "C" fn pmem_memmove_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, Flags::NODRAIN) }
+    unsafe { move_bytes("pmem_memmove_nodrain", pmemdest, src, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -267,7 +276,7 @@ pub unsafe extern "C" fn pmem_memcpy_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, Flags::NODRAIN) }
+    unsafe { move_bytes("pmem_memcpy_nodrain", pmemdest, src, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -279,7 +288,7 @@ pub unsafe extern "C" fn pmem_memset_nodrain(
     len: size_t,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, Flags::NODRAIN) }
+    unsafe { set_bytes("pmem_memset_nodrain", pmemdest, c, len, Flags::NODRAIN) }
 }
 
 /// # Safety
@@ -292,7 +301,15 @@ pub unsafe extern "C" fn pmem_memmove(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, Flags::from_bits_retain(flags)) }
+    unsafe {
+        move_bytes(
+            "pmem_memmove",
+            pmemdest,
+            src,
+            len,
+            Flags::from_bits_retain(flags),
+        )
+    }
 }
 
 /// Overlap-safe like `pmem_memmove` (as in PMDK), so a caller's overlap bug loses no data.
@@ -307,7 +324,15 @@ pub unsafe extern "C" fn pmem_memcpy(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { move_bytes(pmemdest, src, len, Flags::from_bits_retain(flags)) }
+    unsafe {
+        move_bytes(
+            "pmem_memcpy",
+            pmemdest,
+            src,
+            len,
+            Flags::from_bits_retain(flags),
+        )
+    }
 }
 
 /// # Safety
@@ -320,7 +345,15 @@ pub unsafe extern "C" fn pmem_memset(
     flags: c_uint,
 ) -> *mut c_void {
     // SAFETY: forwarded caller contract.
-    unsafe { set_bytes(pmemdest, c, len, Flags::from_bits_retain(flags)) }
+    unsafe {
+        set_bytes(
+            "pmem_memset",
+            pmemdest,
+            c,
+            len,
+            Flags::from_bits_retain(flags),
+        )
+    }
 }
 
 /// NULL if this library provides API version `major_required`.`minor_required`, else why not.

@@ -28,6 +28,13 @@ pub fn init() {
     crate::dispatch::get();
 }
 
+/// Runs `body`, one call of the C function `func`, between pmreorder's markers when
+/// `PMREORDER_EMIT_LOG` asks for them under pmemcheck (PMDK's copy/set/move entry points).
+#[inline(always)]
+pub fn pmreorder_marked<R>(func: &'static str, body: impl FnOnce() -> R) -> R {
+    crate::valgrind::marked(func, body)
+}
+
 /// Sends one message to the log's outlets (the function and the `PMEM_LOG_LEVEL` sink), as
 /// `pmem_log!` does inside the crate.
 pub fn log(level: Level, file: &str, line: u32, func: &str, args: fmt::Arguments<'_>) {

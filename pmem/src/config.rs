@@ -69,6 +69,32 @@ fn read_var_os(name: &CStr, secure: bool) -> Option<OsString> {
     Some(OsString::from_vec(bytes))
 }
 
+/// PMREORDER_EMIT_LOG, read as PMDK reads it (`atoi`, nonzero is on), since pmreorder's
+/// scripts set it for PMDK: whether pmemcheck's store log gets pmreorder's markers.
+pub fn pmreorder_emit_log() -> bool {
+    read_var(c"PMREORDER_EMIT_LOG", false).is_some_and(|v| atoi(&v) != 0)
+}
+
+/// C's `atoi` (glibc's: `strtol` saturating at the `long` range, then truncated to `int`).
+pub fn atoi(value: &str) -> i32 {
+    let s = value.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut v: i64 = 0;
+    for d in digits.bytes().take_while(u8::is_ascii_digit) {
+        let d = i64::from(d - b'0');
+        v = if neg {
+            v.saturating_mul(10).saturating_sub(d)
+        } else {
+            v.saturating_mul(10).saturating_add(d)
+        };
+    }
+    v as i32
+}
+
 /// "0" or "1" (surrounding blanks allowed); anything else is no answer.
 pub fn parse_bool01(value: &str) -> Option<bool> {
     match value.trim() {
@@ -156,6 +182,23 @@ pub fn get() -> &'static Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atoi_reads_as_glibc_does() {
+        for (s, want) in [
+            ("1", 1),
+            (" \t+12abc", 12),
+            ("-3", -3),
+            ("abc", 0),
+            ("", 0),
+            ("0x1", 0),
+            ("4294967296", 0),
+            ("4294967297", 1),
+            ("99999999999999999999", -1),
+        ] {
+            assert_eq!(atoi(s), want, "{s:?}");
+        }
+    }
 
     #[test]
     fn bool01_accepts_only_0_and_1() {

@@ -38,6 +38,10 @@ pub struct Dispatch {
     pub drained_edges: Edges,
     pub no_movnt: bool,
     pub wc_workaround: bool,
+    /// With nothing to write back (eADR, PMEM_NO_FLUSH=1), stream only calls that ask for
+    /// PMEM_F_MEM_NONTEMPORAL, as PMDK's eADR copy does, not PMEM_F_MEM_WC ones: under
+    /// pmemcheck, so that the store log is PMDK's.
+    pub wc_cached_without_flush: bool,
 }
 
 /// The whole decision, from what the CPU has (and so its class's strategy), what the
@@ -75,6 +79,7 @@ pub fn decide(cpu: &CpuFeatures, cfg: &Config, auto_flush: bool) -> Dispatch {
         drained_edges: strategy.drained_edges,
         no_movnt: cfg.no_movnt,
         wc_workaround: cfg.wc_workaround.unwrap_or(false),
+        wc_cached_without_flush: false,
     }
 }
 
@@ -137,6 +142,7 @@ pub fn for_pmemcheck(d: Dispatch) -> Dispatch {
         drain: d.drain.for_pmemcheck(),
         stream_small_persists: false,
         cached_moves: false,
+        wc_cached_without_flush: true,
         ..d
     }
 }

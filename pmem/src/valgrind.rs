@@ -7,8 +7,11 @@
 //! registered, skipped flushes and fences are reported (`WriteBack::Reported`,
 //! `Fence::Reported`), msync runs with error reporting off and counts as a flush + fence,
 //! flushes check that their range is addressable, and under pmemcheck the dispatch table holds
-//! the kernels that store every byte once and flush and fence in PMDK's order
+//! the kernels that store, flush and fence as PMDK's do, in its order
 //! (`arch::x86_64::pmemcheck`).
+//!
+//! With `PMREORDER_EMIT_LOG` set (as PMDK reads it) pmemcheck's store log also gets
+//! pmreorder's markers around each C copy/set/move call (`marked`).
 //!
 //! Which tool runs is found once (at load, or at the first call before that); outside
 //! Valgrind every hook costs a load and a not-taken branch. A client request itself is a few
@@ -19,6 +22,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 const VALGRIND: u8 = 1;
 const PMEMCHECK: u8 = 2;
 const MEMCHECK: u8 = 4;
+/// pmemcheck runs and `PMREORDER_EMIT_LOG` asks for pmreorder's markers.
+const EMIT_LOG: u8 = 8;
 const UNKNOWN: u8 = 0x80;
 
 /// Which tools run this process (the bits above), or UNKNOWN before `detect`.
@@ -40,6 +45,7 @@ const PMC_REMOVE_PMEM_MAPPING: usize = PMC_BASE + 2;
 const PMC_CHECK_IS_PMEM_MAPPING: usize = PMC_BASE + 3;
 const PMC_DO_FLUSH: usize = PMC_BASE + 5;
 const PMC_DO_FENCE: usize = PMC_BASE + 6;
+const PMC_EMIT_LOG: usize = PMC_BASE + 30;
 
 /// One client request; returns `default` when not under Valgrind or when the running tool
 /// does not handle `req`.
@@ -54,7 +60,8 @@ unsafe fn request_raw(default: usize, req: usize, a1: usize, a2: usize, a3: usiz
     unsafe { crate::arch::client_request(default, &args) }
 }
 
-/// A client request that writes no memory of the program's (every one here but GET_VBITS).
+/// A client request that writes no memory of the program's (every one here but GET_VBITS;
+/// EMIT_LOG reads the NUL-terminated string its argument points to).
 #[inline(always)]
 fn request(default: usize, req: usize, a1: usize, a2: usize, a3: usize) -> usize {
     debug_assert_ne!(req, MC_GET_VBITS);
@@ -83,6 +90,10 @@ fn detect() -> u8 {
             tools |= PMEMCHECK;
         }
         request(0, PMC_REMOVE_PMEM_MAPPING, p, 8, 0);
+        // PMDK reads the variable only under Valgrind, and emits only under pmemcheck.
+        if tools & PMEMCHECK != 0 && crate::config::pmreorder_emit_log() {
+            tools |= EMIT_LOG;
+        }
         // The probe must outlive the requests that name it.
         std::hint::black_box((&probe, &vbits));
     }
@@ -134,6 +145,46 @@ pub fn pmemcheck() -> bool {
 
 fn memcheck() -> bool {
     tools() & MEMCHECK != 0
+}
+
+/// Runs `body`, one call of the C function `func`, between pmreorder's markers when they are
+/// asked for: `func.BEGIN`, `libpmem.BEGIN`, then the call's stores, `libpmem.END`,
+/// `func.END`, as PMDK's copy/set/move entry points emit them (its other functions emit none).
+#[inline(always)]
+pub fn marked<R>(func: &'static str, body: impl FnOnce() -> R) -> R {
+    if tools() & EMIT_LOG == 0 {
+        return body();
+    }
+    emit_markers(func, true);
+    let r = body();
+    emit_markers(func, false);
+    r
+}
+
+/// The two markers before (`begin`) or after a call of `func`, PMDK's `util_emit_log`.
+#[cold]
+#[inline(never)]
+fn emit_markers(func: &str, begin: bool) {
+    let suffix = if begin { ".BEGIN\0" } else { ".END\0" };
+    // PMDK's names are at most 49 bytes with the suffix; ours are all shorter.
+    let mut name = [0u8; 64];
+    let n = func.len().min(name.len() - suffix.len());
+    name[..n].copy_from_slice(&func.as_bytes()[..n]);
+    name[n..n + suffix.len()].copy_from_slice(suffix.as_bytes());
+    let lib: &'static [u8] = if begin {
+        b"libpmem.BEGIN\0"
+    } else {
+        b"libpmem.END\0"
+    };
+    let (first, second) = if begin {
+        (name.as_ptr(), lib.as_ptr())
+    } else {
+        (lib.as_ptr(), name.as_ptr())
+    };
+    request(0, PMC_EMIT_LOG, first as usize, 0, 0);
+    request(0, PMC_EMIT_LOG, second as usize, 0, 0);
+    // The strings must outlive the requests that name them.
+    std::hint::black_box(&name);
 }
 
 /// pmem_map_file: the new mapping (of the file open as `fd`) is pmem to pmemcheck.

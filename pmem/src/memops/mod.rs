@@ -2,7 +2,8 @@
 //!
 //! Strategy, as PMDK chooses it:
 //! * `NOFLUSH`: ordinary stores, no flush, no drain;
-//! * `NONTEMPORAL` or `WC`: non-temporal stores; `TEMPORAL` or `WB`: ordinary stores + flush;
+//! * `NONTEMPORAL` or `WC`: non-temporal stores (under pmemcheck with no cache flush needed,
+//!   `NONTEMPORAL` only, as PMDK's eADR copy); `TEMPORAL` or `WB`: ordinary stores + flush;
 //! * no hint: non-temporal from `movnt_threshold` bytes on, ordinary below (always ordinary
 //!   when no cache flush is needed: eADR or `PMEM_NO_FLUSH=1`, as PMDK does); where the CPU
 //!   class's strategy says so (`arch::CpuClass::strategy`): a drained copy streams at every size
@@ -25,7 +26,6 @@ use crate::arch::{must_copy_backward, store_fence, Edges, WriteBack, CACHELINE};
 use crate::dispatch::{self, Dispatch};
 use crate::flags::Flags;
 
-const MOVNT_FLAGS: Flags = Flags::NONTEMPORAL.union(Flags::WC);
 const TEMPORAL_FLAGS: Flags = Flags::TEMPORAL.union(Flags::WB);
 
 /// An overlapping move writes through the cache (ordinary stores + write-back) at any size
@@ -131,7 +131,9 @@ fn source_free_lead(dst: *const u8, src: *const u8, len: usize) -> usize {
 fn stores(d: &Dispatch, len: usize, flags: Flags, mv: Option<(*const u8, *const u8)>) -> Stores {
     if d.no_movnt {
         Stores::Cache
-    } else if flags.intersects(MOVNT_FLAGS) {
+    } else if flags.contains(Flags::NONTEMPORAL)
+        || (flags.contains(Flags::WC) && !(d.wc_cached_without_flush && d.flush_is_noop()))
+    {
         Stores::Stream
     } else if flags.intersects(TEMPORAL_FLAGS) {
         Stores::Cache

@@ -405,10 +405,18 @@ fn every_flag_combination_under_pmemcheck() {
         for auto_flush in [false, true] {
             let d = dispatch::for_pmemcheck(dispatch::decide(&cpu, &cfg, auto_flush));
             // PMDK's rule: a hint, else the threshold; nothing skipped goes unreported.
-            assert!(!d.stream_small_persists && !d.cached_moves);
+            assert!(!d.stream_small_persists && !d.cached_moves && d.kernels.streams_fenced);
             assert_eq!(d.kernels.name, crate::arch::PMEMCHECK_KERNELS.name);
             assert_eq!(d.write_back, d.write_back.for_pmemcheck());
             assert_eq!(d.drain, d.drain.for_pmemcheck());
+            // PMDK's eADR copy streams only PMEM_F_MEM_NONTEMPORAL calls, not WC ones.
+            let wc = if auto_flush {
+                Stores::Cache
+            } else {
+                Stores::Stream
+            };
+            assert_eq!(stores(&d, 4096, Flags::WC, None), wc);
+            assert_eq!(stores(&d, 8, Flags::NONTEMPORAL, None), Stores::Stream);
             check_every_flag(&d, &d.description());
         }
     }

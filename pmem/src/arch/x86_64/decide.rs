@@ -133,7 +133,7 @@ pub fn kernels_by_name(name: &str) -> Option<MemKernels> {
     }
 }
 
-/// The kernels that store as PMDK's do, each byte once (`arch::x86_64::pmemcheck`).
+/// The kernels that store as PMDK's do, in PMDK's order (`arch::x86_64::pmemcheck`).
 pub const PMEMCHECK_KERNELS: MemKernels = MemKernels {
     name: "pmemcheck",
     cached_name: "pmemcheck",
