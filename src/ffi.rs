@@ -195,9 +195,10 @@ unsafe fn move_bytes(
     len: size_t,
     flags: Flags,
 ) -> *mut c_void {
+    let marked = capi::pmreorder_begin(name);
     // SAFETY: forwarded caller contract.
-    let copy = || unsafe { raw::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
-    capi::pmreorder_marked(name, copy);
+    unsafe { raw::memmove(pmemdest as *mut u8, src as *const u8, len, flags) };
+    capi::pmreorder_end(name, marked);
     pmemdest
 }
 
@@ -213,9 +214,10 @@ unsafe fn set_bytes(
     len: size_t,
     flags: Flags,
 ) -> *mut c_void {
+    let marked = capi::pmreorder_begin(name);
     // SAFETY: forwarded caller contract.
-    let set = || unsafe { raw::memset(pmemdest as *mut u8, c as u8, len, flags) };
-    capi::pmreorder_marked(name, set);
+    unsafe { raw::memset(pmemdest as *mut u8, c as u8, len, flags) };
+    capi::pmreorder_end(name, marked);
     pmemdest
 }
 

@@ -28,11 +28,18 @@ pub fn init() {
     crate::dispatch::get();
 }
 
-/// Runs `body`, one call of the C function `func`, between pmreorder's markers when
-/// `PMREORDER_EMIT_LOG` asks for them under pmemcheck (PMDK's copy/set/move entry points).
+/// pmreorder's markers before one call of the C function `func`, when `PMREORDER_EMIT_LOG`
+/// asks for them under pmemcheck (PMDK's copy/set/move entry points); the answer goes to
+/// `pmreorder_end`, after the call's stores.
 #[inline(always)]
-pub fn pmreorder_marked<R>(func: &'static str, body: impl FnOnce() -> R) -> R {
-    crate::valgrind::marked(func, body)
+pub fn pmreorder_begin(func: &'static str) -> bool {
+    crate::valgrind::begin_marked(func)
+}
+
+/// The markers after the call `pmreorder_begin` opened.
+#[inline(always)]
+pub fn pmreorder_end(func: &'static str, opened: bool) {
+    crate::valgrind::end_marked(func, opened)
 }
 
 /// Sends one message to the log's outlets (the function and the `PMEM_LOG_LEVEL` sink), as

@@ -147,18 +147,26 @@ fn memcheck() -> bool {
     tools() & MEMCHECK != 0
 }
 
-/// Runs `body`, one call of the C function `func`, between pmreorder's markers when they are
-/// asked for: `func.BEGIN`, `libpmem.BEGIN`, then the call's stores, `libpmem.END`,
-/// `func.END`, as PMDK's copy/set/move entry points emit them (its other functions emit none).
+/// Opens one call of the C function `func` for pmreorder when its markers are asked for:
+/// `func.BEGIN`, `libpmem.BEGIN`; `end_marked` closes it after the call's stores with
+/// `libpmem.END`, `func.END`, as PMDK's copy/set/move entry points do (its other functions
+/// emit none). Returns whether it did, for `end_marked`. Two calls around the body rather
+/// than a closure: the closure was compiled out of line, a call and spills on every copy.
 #[inline(always)]
-pub fn marked<R>(func: &'static str, body: impl FnOnce() -> R) -> R {
+pub fn begin_marked(func: &'static str) -> bool {
     if tools() & EMIT_LOG == 0 {
-        return body();
+        return false;
     }
     emit_markers(func, true);
-    let r = body();
-    emit_markers(func, false);
-    r
+    true
+}
+
+/// Closes what `begin_marked` opened (`opened`: its answer).
+#[inline(always)]
+pub fn end_marked(func: &'static str, opened: bool) {
+    if opened {
+        emit_markers(func, false);
+    }
 }
 
 /// The two markers before (`begin`) or after a call of `func`, PMDK's `util_emit_log`.
