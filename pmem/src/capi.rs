@@ -28,18 +28,16 @@ pub fn init() {
     crate::dispatch::get();
 }
 
-/// pmreorder's markers before one call of the C function `func`, when `PMREORDER_EMIT_LOG`
-/// asks for them under pmemcheck (PMDK's copy/set/move entry points); the answer goes to
-/// `pmreorder_end`, after the call's stores.
+/// Whether the C copy/set/move entry points bracket their calls with pmreorder's markers
+/// (`PMREORDER_EMIT_LOG` under pmemcheck).
 #[inline(always)]
-pub fn pmreorder_begin(func: &'static str) -> bool {
-    crate::valgrind::begin_marked(func)
+pub fn pmreorder_markers() -> bool {
+    crate::valgrind::markers_wanted()
 }
 
-/// The markers after the call `pmreorder_begin` opened.
-#[inline(always)]
-pub fn pmreorder_end(func: &'static str, opened: bool) {
-    crate::valgrind::end_marked(func, opened)
+/// pmreorder's markers before (`begin`) or after one call of the C function `func`.
+pub fn pmreorder_marker(func: &str, begin: bool) {
+    crate::valgrind::emit_markers(func, begin)
 }
 
 /// Sends one message to the log's outlets (the function and the `PMEM_LOG_LEVEL` sink), as

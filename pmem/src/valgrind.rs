@@ -147,32 +147,19 @@ fn memcheck() -> bool {
     tools() & MEMCHECK != 0
 }
 
-/// Opens one call of the C function `func` for pmreorder when its markers are asked for:
-/// `func.BEGIN`, `libpmem.BEGIN`; `end_marked` closes it after the call's stores with
-/// `libpmem.END`, `func.END`, as PMDK's copy/set/move entry points do (its other functions
-/// emit none). Returns whether it did, for `end_marked`. Two calls around the body rather
-/// than a closure: the closure was compiled out of line, a call and spills on every copy.
+/// Whether pmreorder's markers are asked for (`PMREORDER_EMIT_LOG` under pmemcheck): outside
+/// Valgrind one load and one branch.
 #[inline(always)]
-pub fn begin_marked(func: &'static str) -> bool {
-    if tools() & EMIT_LOG == 0 {
-        return false;
-    }
-    emit_markers(func, true);
-    true
+pub fn markers_wanted() -> bool {
+    tools() & EMIT_LOG != 0
 }
 
-/// Closes what `begin_marked` opened (`opened`: its answer).
-#[inline(always)]
-pub fn end_marked(func: &'static str, opened: bool) {
-    if opened {
-        emit_markers(func, false);
-    }
-}
-
-/// The two markers before (`begin`) or after a call of `func`, PMDK's `util_emit_log`.
+/// The two markers before (`begin`: `func.BEGIN`, `libpmem.BEGIN`) or after (`libpmem.END`,
+/// `func.END`) one call of the C function `func`, PMDK's `util_emit_log`, as its copy/set/move
+/// entry points emit them (its other functions emit none).
 #[cold]
 #[inline(never)]
-fn emit_markers(func: &str, begin: bool) {
+pub fn emit_markers(func: &str, begin: bool) {
     let suffix = if begin { ".BEGIN\0" } else { ".END\0" };
     // PMDK's names are at most 49 bytes with the suffix; ours are all shorter.
     let mut name = [0u8; 64];
