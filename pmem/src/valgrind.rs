@@ -45,6 +45,7 @@ const PMC_REMOVE_PMEM_MAPPING: usize = PMC_BASE + 2;
 const PMC_CHECK_IS_PMEM_MAPPING: usize = PMC_BASE + 3;
 const PMC_DO_FLUSH: usize = PMC_BASE + 5;
 const PMC_DO_FENCE: usize = PMC_BASE + 6;
+#[cfg(feature = "capi")]
 const PMC_EMIT_LOG: usize = PMC_BASE + 30;
 
 /// One client request; returns `default` when not under Valgrind or when the running tool
@@ -149,6 +150,7 @@ fn memcheck() -> bool {
 
 /// Whether pmreorder's markers are asked for (`PMREORDER_EMIT_LOG` under pmemcheck): outside
 /// Valgrind one load and one branch.
+#[cfg(feature = "capi")]
 #[inline(always)]
 pub fn markers_wanted() -> bool {
     tools() & EMIT_LOG != 0
@@ -157,6 +159,7 @@ pub fn markers_wanted() -> bool {
 /// The two markers before (`begin`: `func.BEGIN`, `libpmem.BEGIN`) or after (`libpmem.END`,
 /// `func.END`) one call of the C function `func`, PMDK's `util_emit_log`, as its copy/set/move
 /// entry points emit them (its other functions emit none).
+#[cfg(feature = "capi")]
 #[cold]
 #[inline(never)]
 pub fn emit_markers(func: &str, begin: bool) {
