@@ -405,8 +405,10 @@ fn every_flag_combination_under_pmemcheck() {
         for auto_flush in [false, true] {
             let d = dispatch::for_pmemcheck(dispatch::decide(&cpu, &cfg, auto_flush));
             // PMDK's rule: a hint, else the threshold; nothing skipped goes unreported.
-            assert!(!d.stream_small_persists && !d.cached_moves && d.kernels.streams_fenced);
-            assert_eq!(d.kernels.name, crate::arch::PMEMCHECK_KERNELS.name);
+            assert!(!d.stream_small_persists && !d.cached_moves);
+            let pmemcheck = crate::arch::PMEMCHECK_KERNELS;
+            assert_eq!(d.kernels.name, pmemcheck.name);
+            assert_eq!(d.kernels.streams_fenced, pmemcheck.streams_fenced);
             assert_eq!(d.write_back, d.write_back.for_pmemcheck());
             assert_eq!(d.drain, d.drain.for_pmemcheck());
             // PMDK's eADR copy streams only PMEM_F_MEM_NONTEMPORAL calls, not WC ones.
