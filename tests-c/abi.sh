@@ -16,6 +16,12 @@ PMEM_LIBDIR=${PMEM_LIBDIR:-$REPO/build}
 PMEM_INCDIR=${PMEM_INCDIR:-$REPO/include}
 REF_LIBDIR=${REF_LIBDIR:-/usr/lib/x86_64-linux-gnu}
 REF_INCDIR=${REF_INCDIR:-/usr/include}
+# Another architecture's library (a cross build, tests/cross): its binutils, and its own loader
+# (run by qemu-user) in place of ldd.
+OBJDUMP=${CROSS_COMPILE:-}objdump READELF=${CROSS_COMPILE:-}readelf NM=${CROSS_COMPILE:-}nm
+ldd_() {
+	if [ -z "${CROSS_COMPILE:-}" ]; then ldd "$@"; else "$TARGET_LDSO" --list "$@"; fi
+}
 OWN_WORK=0
 if [ -z "${WORK:-}" ]; then
 	WORK=$(mktemp -d /tmp/pmem-abi.XXXXXX)
@@ -46,6 +52,8 @@ if [ ! -e "$LIB" ]; then
 	fail "library: $LIB does not exist (run make)"
 	exit 1
 fi
+echo 'int main(void) { return 0; }' | "$CC" -x c -o "$A/empty" - &&
+	TARGET_LDSO=$($READELF -l "$A/empty" | sed -n 's/.*interpreter: \(.*\)]$/\1/p')
 
 # ---------------------------------------------------------------- files and links
 if [ -f "$PMEM_LIBDIR/libpmem.so.1.0.0" ] && [ ! -L "$PMEM_LIBDIR/libpmem.so.1.0.0" ]; then
@@ -63,7 +71,7 @@ done
 [ -f "$PMEM_LIBDIR/libpmem.a" ] && pass "files: libpmem.a exists" || fail "files: $PMEM_LIBDIR/libpmem.a is missing"
 
 # ---------------------------------------------------------------- exported symbols
-objdump -T "$LIB" >"$A/objdump-T.txt" 2>&1
+$OBJDUMP -T "$LIB" >"$A/objdump-T.txt" 2>&1
 # defined dynamic symbols: section is not *UND*
 awk '$0 ~ /^[0-9a-f]+ / && $0 !~ /\*UND\*/ { print }' "$A/objdump-T.txt" >"$A/defined.txt"
 # function entries: "<addr> g    DF .text <size>  LIBPMEM_1.0 pmem_x"
@@ -75,9 +83,10 @@ else
 fi
 bad_ver=$(awk '/ DF / && $(NF-1) != "LIBPMEM_1.0" { print $NF " (" $(NF-1) ")" }' "$A/defined.txt" | oneline)
 [ -z "$bad_ver" ] && pass "exports: every function is versioned LIBPMEM_1.0 in objdump -T" || fail "exports: functions not at LIBPMEM_1.0: $bad_ver"
-others=$(awk '!/ DF / { print }' "$A/defined.txt" | grep -v -E '[[:space:]]\*ABS\*[[:space:]]+0+[[:space:]]+LIBPMEM_1\.0[[:space:]]+LIBPMEM_1\.0$' | oneline)
+# local symbols (aarch64's linker leaves .init's and .data's section symbols in .dynsym) bind nothing
+others=$(awk '!/ DF / && $2 != "l" { print }' "$A/defined.txt" | grep -v -E '[[:space:]]\*ABS\*[[:space:]]+0+[[:space:]]+LIBPMEM_1\.0[[:space:]]+LIBPMEM_1\.0$' | oneline)
 [ -z "$others" ] && pass "exports: nothing else exported (besides the ABS LIBPMEM_1.0 version symbol)" || fail "exports: other defined symbols: $others"
-readelf -W --dyn-syms "$LIB" >"$A/dynsyms.txt" 2>&1
+$READELF -W --dyn-syms "$LIB" >"$A/dynsyms.txt" 2>&1
 ndefault=$(grep -c -E ' pmem_[a-z_]+@@LIBPMEM_1\.0$' "$A/dynsyms.txt")
 nonver=$(awk '$7 != "UND" && $8 ~ /^pmem_/ && $8 !~ /@@LIBPMEM_1\.0$/ { print $8 }' "$A/dynsyms.txt" | oneline)
 if [ "$ndefault" = 26 ] && [ -z "$nonver" ]; then
@@ -85,17 +94,17 @@ if [ "$ndefault" = 26 ] && [ -z "$nonver" ]; then
 else
 	fail "exports: $ndefault of 26 are pmem_x@@LIBPMEM_1.0; not default-versioned: $nonver"
 fi
-readelf -W -V "$LIB" >"$A/versions.txt" 2>&1
+$READELF -W -V "$LIB" >"$A/versions.txt" 2>&1
 vdefs=$(awk '/Version definition section/ { s = 1; next } /Version needs section/ { s = 0 } s && /Name:/ { for (i = 1; i <= NF; i++) if ($i == "Name:") print $(i + 1) }' "$A/versions.txt" | oneline)
 [ "$vdefs" = "libpmem.so.1 LIBPMEM_1.0 " ] && pass "versions: definitions are libpmem.so.1 (base) and LIBPMEM_1.0" || fail "versions: version definitions are: $vdefs"
 
 # ---------------------------------------------------------------- SONAME, dependencies
-soname=$(readelf -d "$LIB" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+soname=$($READELF -d "$LIB" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libpmem.so.1 ] && pass "soname: libpmem.so.1" || fail "soname: '$soname'"
-needed=$(readelf -d "$LIB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | oneline)
+needed=$($READELF -d "$LIB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | oneline)
 echo "INFO NEEDED: $needed"
-ldd "$LIB" >"$A/ldd.txt" 2>&1
-bad=$(awk '{ print $1 }' "$A/ldd.txt" | grep -v -E '^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|ld-linux-x86-64\.so\.2|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libresolv\.so\.2)$' | oneline)
+ldd_ "$LIB" >"$A/ldd.txt" 2>&1
+bad=$(awk '{ print $1 }' "$A/ldd.txt" | grep -v -E '^(linux-vdso\.so\.1|(/lib(64)?/)?ld(-linux-[a-z0-9_-]+|64)\.so\.[12]|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libresolv\.so\.2)$' | oneline)
 [ -z "$bad" ] && pass "ldd: only glibc libraries [$(awk '{ print $1 }' "$A/ldd.txt" | oneline)]" || fail "ldd: non-glibc dependencies: $bad"
 if grep -q 'libgcc_s' "$A/ldd.txt"; then echo "INFO ldd: libgcc_s.so.1 is needed (GCC's unwinder, not part of glibc)"; fi
 grep -q -E 'libndctl|libdaxctl' "$A/ldd.txt" && fail "ldd: depends on libndctl/libdaxctl" || pass "ldd: no libndctl/libdaxctl"
@@ -105,7 +114,7 @@ SMOKE=$A/smoke_debian
 if "$CC" -std=c11 -Wall -Wextra -Werror -I"$REF_INCDIR" -o "$SMOKE" "$HERE/abi_smoke.c" -L"$REF_LIBDIR" -lpmem >"$A/smoke.build" 2>&1; then
 	ref_out=$(PMEMTEST_DIR=$SHMD "$SMOKE" 2>&1)
 	[ "$ref_out" = "smoke: ok" ] && echo "INFO smoke program passes with Debian's libpmem" || echo "INFO smoke program with Debian's libpmem: $ref_out"
-	nfun=$(nm -D --undefined-only "$SMOKE" | grep -c ' pmem_')
+	nfun=$($NM -D --undefined-only "$SMOKE" | grep -c ' pmem_')
 	for mode in LD_LIBRARY_PATH LD_PRELOAD; do
 		dbg=$A/ld-debug-$mode
 		rm -f "$dbg".*
@@ -242,7 +251,7 @@ else
 		# dynamic
 		if $comp -o "$A/pc_${lang}_dyn" "$src" $dyn_flags >"$A/pc_${lang}_dyn.build" 2>&1; then
 			out=$(LD_LIBRARY_PATH=$PFX/lib PMEMTEST_DIR=$SHMD "$A/pc_${lang}_dyn" 2>&1)
-			resolved=$(LD_LIBRARY_PATH=$PFX/lib ldd "$A/pc_${lang}_dyn" | awk '$1 == "libpmem.so.1" { print $3 }')
+			resolved=$(LD_LIBRARY_PATH=$PFX/lib ldd_ "$A/pc_${lang}_dyn" | awk '$1 == "libpmem.so.1" { print $3 }')
 			if [ "$out" = "$want" ] && [ "$(readlink -f "$resolved")" = "$(readlink -f "$PFX/lib/libpmem.so.1")" ]; then
 				pass "pkg-config: $lang dynamic build runs with the installed libpmem.so.1"
 			else
@@ -254,10 +263,10 @@ else
 		# static against libpmem.a (the rest of the libraries dynamic)
 		if $comp -o "$A/pc_${lang}_st" "$src" $st_flags_a >"$A/pc_${lang}_st.build" 2>&1; then
 			out=$(env -u LD_LIBRARY_PATH PMEMTEST_DIR=$SHMD "$A/pc_${lang}_st" 2>&1)
-			if [ "$out" = "$want" ] && ! readelf -d "$A/pc_${lang}_st" | grep -q 'libpmem\.so'; then
+			if [ "$out" = "$want" ] && ! $READELF -d "$A/pc_${lang}_st" | grep -q 'libpmem\.so'; then
 				pass "pkg-config --static: $lang build against libpmem.a runs (no libpmem.so needed)"
 			else
-				fail "pkg-config --static: $lang build against libpmem.a: output '$out', NEEDED: $(readelf -d "$A/pc_${lang}_st" | grep NEEDED | oneline)"
+				fail "pkg-config --static: $lang build against libpmem.a: output '$out', NEEDED: $($READELF -d "$A/pc_${lang}_st" | grep NEEDED | oneline)"
 			fi
 		else
 			fail "pkg-config --static: $lang build against libpmem.a with '$st_flags_a': $(oneline <"$A/pc_${lang}_st.build")"

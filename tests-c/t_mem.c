@@ -303,6 +303,12 @@ main(void)
 	}
 
 	/* moving a range onto itself (or nothing) stores nothing: a read-only page survives */
+#if defined(__aarch64__)
+	/* PMDK's aarch64 build copies a range onto itself (x86-64's returns early): SIGSEGV here */
+	if (!is_ours())
+		line("memmove_onto_itself_readonly", "not run (PMDK crashes)");
+	else
+#endif
 	{
 		char *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
