@@ -1,8 +1,8 @@
 //! The copy and set kernels: the compiler's memmove/memset (glibc's, tuned per core), then a
-//! write-back of every line stored. Arm has no store that bypasses the cache (`stnp` is a
-//! hint), so the "non-temporal" kernels are the temporal ones.
+//! write-back of every line stored. These architectures have no store that bypasses the cache
+//! (Arm's `stnp` and RISC-V's `ntl` are hints), so the "non-temporal" kernels are the temporal ones.
 
-use super::flush::WriteBack;
+use crate::arch::WriteBack;
 use std::ptr;
 
 /// How a streaming call writes its partial-line edges: both are the same stores here.
