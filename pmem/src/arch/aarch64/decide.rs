@@ -64,7 +64,7 @@ mod tests {
         );
         assert_eq!(
             &*d.description(),
-            "cpu class: other, flush: none (deep: dc cvap), drain: dsb sy, copy: memmove nt, \
+            "cpu class: other, flush: none (deep: dc cvap), drain: dsb sy, copy: generic nt, \
              threshold 256, nt edges cached, prefetch none"
         );
     }
