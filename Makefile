@@ -168,22 +168,22 @@ test-man: deps
 	SCDOC=$(SCDOC) MAN_EPOCH=$(MAN_EPOCH) MAKE=$(MAKE) bash man/check.sh
 
 test-clients: deps all
-	bash tests-clients/run.sh $(CURDIR)/$(BUILD)
+	bash tests/clients/run.sh $(CURDIR)/$(BUILD)
 
 # pmemcheck and memcheck reports, ours against PMDK's (skipped, with a line saying so, when no
 # pmemcheck/valgrind is found; PMEMCHECK=path names a pmemcheck build).
 test-valgrind: deps all
-	PMEM_LIBDIR=$(CURDIR)/$(BUILD) bash tests-valgrind/run.sh
+	PMEM_LIBDIR=$(CURDIR)/$(BUILD) bash tests/valgrind/run.sh
 
 # Device DAX, MAP_SYNC, persistence domains, deep flush: in QEMU guests with emulated NVDIMMs.
 test-dax: deps all
-	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests-dax/run.sh
+	PMEM_LIBDIR=$(CURDIR)/$(BUILD) VERBOSE=0 bash tests/dax/run.sh
 
 # The packages installed over Debian's PMDK in throwaway bookworm and trixie chroots (needs root;
 # skips with one line otherwise). It installs debootstrap, dpkg-dev and lintian when missing, then
 # runs `make deb`. This machine's own libpmem is never touched.
 test-deb: deps all
-	MAKE="$(MAKE)" bash tests-deb/run.sh
+	MAKE="$(MAKE)" bash tests/deb/run.sh
 
 bench: all
 	bash bench/run.sh

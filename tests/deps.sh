@@ -19,10 +19,10 @@ PACKAGES=(gcc g++ make binutils pkgconf strace valgrind util-linux
 	libpmem-dev libpmem1 libpmem1-debug libpmemobj-dev libpmemobj1 libpmemblk-dev libpmemblk1
 	libpmemlog-dev libpmemlog1 libpmempool1 pmdk-tools fio
 	man-db groff-base scdoc)
-# The emulated-NVDIMM guests of tests-dax (their kernel is fetched with `apt-get download`
+# The emulated-NVDIMM guests of tests/dax (their kernel is fetched with `apt-get download`
 # into target/dax-cache, never installed).
 DAX_PACKAGES=(qemu-system-x86 busybox-static ndctl e2fsprogs cpio kmod gzip xz-utils zstd)
-# tests-deb: the throwaway chroot, `make deb` (dpkg-shlibdeps) and the package checks.
+# tests/deb: the throwaway chroot, `make deb` (dpkg-shlibdeps) and the package checks.
 DEB_PACKAGES=(debootstrap dpkg-dev lintian)
 
 [ "${PMEM_DAX_SKIP:-0}" = 1 ] || PACKAGES+=("${DAX_PACKAGES[@]}")
@@ -52,7 +52,7 @@ for p in "${PACKAGES[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done
-# tests-dax downloads its guest kernel with apt-get (once, into its cache), which needs the
+# tests/dax downloads its guest kernel with apt-get (once, into its cache), which needs the
 # package lists: a fresh machine has none until apt-get update.
 need_lists=0
 dax_cache=${PMEM_DAX_CACHE:-$(cd "$(dirname "$0")/.." && pwd)/target/dax-cache}
@@ -70,7 +70,7 @@ else
 	if [ ${#missing[@]} -gt 0 ]; then
 		echo "tests/deps.sh: missing packages: ${missing[*]} -- install them as root: apt-get update && apt-get install --no-install-recommends ${missing[*]}" >&2
 	else
-		echo "tests/deps.sh: no apt package lists, which tests-dax needs to fetch its guest kernel -- run as root: apt-get update (or set PMEM_DAX_SKIP=1)" >&2
+		echo "tests/deps.sh: no apt package lists, which test-dax needs to fetch its guest kernel -- run as root: apt-get update (or set PMEM_DAX_SKIP=1)" >&2
 	fi
 	exit 1
 fi

@@ -1,4 +1,4 @@
-# tests/env-scrub.sh -- sourced by the test suites (tests-c/run.sh, tests-valgrind/run.sh):
+# tests/env-scrub.sh -- sourced by the test suites (tests-c/run.sh, tests/valgrind/run.sh):
 # unsets every variable that changes what libpmem does, ours (pmem/src/config.rs) or PMDK's
 # (PMEM_NO_GENERIC_MEMCPY, PMEM_NO_AVX*, libpmemobj's log), so that a caller's environment does
 # not change what a suite checks. The suites set what a case needs on that case's command line.

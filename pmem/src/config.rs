@@ -11,8 +11,7 @@ use std::sync::OnceLock;
 use crate::arch::CpuClass;
 
 /// Every knob the environment can turn, as parsed values (`None`: unset or unparsable).
-/// `PMEM_NO_GENERIC_MEMCPY` and `PMEM_MOVDIR64B` turn nothing here (no generic copy, no
-/// MOVDIR64B), so they are not read.
+/// `PMEM_MOVDIR64B` turns nothing here (no MOVDIR64B), so it is not read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Config {
     /// PMEM_NO_CLWB=1.
@@ -21,6 +20,9 @@ pub struct Config {
     pub no_clflushopt: bool,
     /// PMEM_NO_FLUSH: Some(true) = skip cache flushes, Some(false) = always flush.
     pub no_flush: Option<bool>,
+    /// PMEM_NO_GENERIC_MEMCPY=1: where there are no ISA kernels, the library memmove/memset
+    /// instead of the 8-byte-store generic kernels (x86-64 always has ISA kernels, as PMDK).
+    pub no_generic_memcpy: bool,
     /// PMEM_NO_MOVNT=1: never use non-temporal stores.
     pub no_movnt: bool,
     /// PMEM_MOVNT_THRESHOLD: copies at least this long use non-temporal stores.
@@ -144,6 +146,7 @@ impl Config {
             no_clflushopt: flag(c"PMEM_NO_CLFLUSHOPT") == Some(true),
             no_flush: flag(c"PMEM_NO_FLUSH"),
             no_movnt: flag(c"PMEM_NO_MOVNT") == Some(true),
+            no_generic_memcpy: flag(c"PMEM_NO_GENERIC_MEMCPY") == Some(true),
             movnt_threshold: read_var(c"PMEM_MOVNT_THRESHOLD", false)
                 .as_deref()
                 .and_then(parse_size),

@@ -51,9 +51,6 @@ mod valgrind;
 #[cfg(feature = "memmap2")]
 mod ext;
 
-#[cfg(test)]
-mod env_tests;
-
 #[cfg(feature = "capi")]
 #[doc(hidden)]
 pub mod capi;

@@ -17,6 +17,11 @@ pub mod x86_64;
 #[cfg(target_arch = "x86_64")]
 use x86_64 as imp;
 
+// The architectures without streaming stores share their kernels and strategy; on x86-64 the
+// tests run its generic kernels beside the ISA ones.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+pub(crate) mod portable;
+
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 compile_error!("this libpmem implements x86-64 and aarch64 only (cache write-back instructions)");
 

@@ -19,9 +19,6 @@
 //! Under pmemcheck the same path runs with the table `dispatch::for_pmemcheck` makes: PMDK's
 //! store order and streaming rule, skipped flushes and fences reported.
 
-#[cfg(test)]
-pub mod generic;
-
 use crate::arch::{must_copy_backward, store_fence, Edges, WriteBack, CACHELINE};
 use crate::dispatch::{self, Dispatch};
 use crate::flags::Flags;

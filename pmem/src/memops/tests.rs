@@ -3,7 +3,7 @@
 //! around the destination.
 
 use super::*;
-use crate::arch::{store_fence as sfence, CpuFeatures, Prefetch, WriteBack};
+use crate::arch::{store_fence as sfence, CpuFeatures, WriteBack};
 use crate::dispatch::MemKernels;
 
 /// xorshift64*: deterministic, no dependency.
@@ -28,26 +28,13 @@ impl Rng {
     }
 }
 
-/// The portable reference kernels (`generic`).
-const GENERIC: MemKernels = MemKernels {
-    name: "generic",
-    cached_name: "generic",
-    prefetch: Prefetch::Off,
-    narrow_from: usize::MAX,
-    memmove_nt: generic::memmove_nt,
-    memset_nt: generic::memset_nt,
-    memmove_temporal: generic::memmove_temporal,
-    memset_temporal: generic::memset_temporal,
-    memmove_plain: generic::copy,
-    memset_plain: generic::fill,
-    streams_fenced: false,
-};
-
 /// The generic kernels and every set of the architecture's this CPU can run.
 fn available_kernels() -> Vec<MemKernels> {
-    std::iter::once(GENERIC)
-        .chain(crate::arch::test_kernels())
-        .collect()
+    let mut sets = crate::arch::test_kernels();
+    if !sets.iter().any(|k| k.name == "generic") {
+        sets.insert(0, crate::arch::portable::GENERIC);
+    }
+    sets
 }
 
 fn flushers() -> Vec<WriteBack> {

@@ -1,11 +1,8 @@
 //! aarch64's part of the dispatch decision: `dc cvap` where the kernel reports DCPOP, else
-//! `dc cvac` (as PMDK 1.13.1 does), drained by `dsb sy`; one kernel set.
+//! `dc cvac` (as PMDK 1.13.1 does), drained by `dsb sy`; the portable kernels.
 
 use super::cpu::CpuFeatures;
 use super::flush::{Fence, WriteBack};
-use super::kernels::{self, Prefetch};
-use super::strategy::Strategy;
-use crate::arch::MemKernels;
 use crate::config::Config;
 
 /// The write-back instruction, stepping by the CPU's smallest line, and the drain's fence.
@@ -19,33 +16,9 @@ pub fn choose_flush(cpu: &CpuFeatures, _: &Config) -> (WriteBack, Fence) {
     }
 }
 
-const KERNELS: MemKernels = MemKernels {
-    name: "memmove",
-    cached_name: "memmove",
-    prefetch: Prefetch::Off,
-    narrow_from: usize::MAX,
-    memmove_nt: kernels::memmove_nt,
-    memset_nt: kernels::memset_nt,
-    memmove_temporal: kernels::memmove_temporal,
-    memset_temporal: kernels::memset_temporal,
-    memmove_plain: kernels::memmove_plain,
-    memset_plain: kernels::memset_plain,
-    streams_fenced: false,
-};
-
-/// The one kernel set.
-pub fn choose_kernels(_: &CpuFeatures, _: &Config, _: &Strategy) -> MemKernels {
-    KERNELS
-}
-
-/// Under pmemcheck, the same kernels: they store each byte once already.
-pub const PMEMCHECK_KERNELS: MemKernels = KERNELS;
-
-/// The kernel sets this CPU can run, for the kernel tests.
 #[cfg(test)]
-pub fn test_kernels() -> Vec<MemKernels> {
-    vec![KERNELS]
-}
+pub use crate::arch::portable::test_kernels;
+pub use crate::arch::portable::{choose_kernels, PMEMCHECK_KERNELS};
 
 /// The write-back instructions this CPU has, for the kernel tests; the second is the one
 /// every CPU of the architecture has.
@@ -91,7 +64,7 @@ mod tests {
         );
         assert_eq!(
             &*d.description(),
-            "cpu class: other, flush: none (deep: dc cvap), drain: dsb sy, copy: memmove nt, \
+            "cpu class: other, flush: none (deep: dc cvap), drain: dsb sy, copy: generic nt, \
              threshold 256, nt edges cached, prefetch none"
         );
     }

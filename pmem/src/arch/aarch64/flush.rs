@@ -2,19 +2,12 @@
 //!
 //! None of these asm blocks say `nomem`: a clean must stay ordered after the stores before it.
 
+use crate::arch::portable::lines;
 use std::arch::asm;
 
 /// The line size the engine's overlap arithmetic assumes; write-back steps by the CPU's own
 /// smallest line (`CpuFeatures::dcache_line`) instead.
 pub const CACHELINE: usize = 64;
-
-/// The lines of `line` bytes covering [addr, addr+len), as line-aligned addresses.
-#[inline(always)]
-fn lines(addr: *const u8, len: usize, line: usize) -> impl Iterator<Item = usize> {
-    let start = addr as usize & !(line - 1);
-    let end = (addr as usize).saturating_add(len);
-    (start..end).step_by(line)
-}
 
 /// The write-back instruction, with the line size it steps by (a power of two).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -135,14 +128,6 @@ pub fn store_fence() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lines_cover_every_byte() {
-        let v: Vec<usize> = lines(100 as *const u8, 100, 64).collect();
-        assert_eq!(v, vec![64, 128, 192]);
-        assert_eq!(lines(128 as *const u8, 0, 64).count(), 0);
-        assert_eq!(lines(127 as *const u8, 2, 128).count(), 2);
-    }
 
     #[test]
     fn every_flush_runs_on_real_memory() {

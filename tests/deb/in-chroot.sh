@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs inside the test chroot (tests-deb/run.sh copies it to /t), with an empty environment.
+# Runs inside the test chroot (tests/deb/run.sh copies it to /t), with an empty environment.
 #
 # usage: in-chroot.sh state ours|debian   which packages are installed, who owns libpmem.so.1
 #        in-chroot.sh dev                 libpmem-rs-dev: pkg-config builds, the clients build
@@ -73,7 +73,7 @@ dev() {
 	libs=$(pkg-config --static --libs libpmem)
 	check "dev: gcc -static ... \$(pkg-config --static --cflags --libs libpmem) (libpmem.a) and run it" bash -c "
 		gcc -static -Wall -Werror -o $BIN/pu-static /t/pkgconfig_user.c $cflags $libs && $BIN/pu-static $d/pu.static"
-	# PMDK's own client libraries' -dev packages with our header: the clients of tests-clients.
+	# PMDK's own client libraries' -dev packages with our header: the clients of tests/clients.
 	for p in "obj_client -lpmemobj" "log_client -lpmemlog" "blk_client -lpmemblk"; do
 		set -- $p
 		check "dev: $1 builds against lib${2#-l}-dev and our libpmem.h" \

@@ -1,4 +1,4 @@
-# tests-dax/guest.sh -- sourced by the guest's /init (busybox sh), with the host's /usr
+# tests/dax/guest.sh -- sourced by the guest's /init (busybox sh), with the host's /usr
 # mounted read-only at /usr and the run directory at /share (daxcheck, ours/libpmem.so.1).
 #
 # Kernel command line: daxtest.cfg=cpu|memctrl|none (the nvdimm-persistence QEMU was given),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests-valgrind/run.sh -- libpmem under Valgrind: the same reports as PMDK's.
+# tests/valgrind/run.sh -- libpmem under Valgrind: the same reports as PMDK's.
 #
 # Compiles the C programs here against the system headers and runs each under Valgrind twice,
 # once on the reference PMDK (LD_LIBRARY_PATH=$REF_LIBDIR) and once on the library under test
@@ -31,15 +31,15 @@
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
 CC=${CC:-cc}
 PMEM_LIBDIR=${PMEM_LIBDIR:-$REPO/build}
 # Without it the loader would quietly give the "ours" runs the system PMDK, and every
 # comparison would pass.
-[ -e "$PMEM_LIBDIR/libpmem.so.1" ] || { echo "tests-valgrind: $PMEM_LIBDIR/libpmem.so.1 is missing (run make)" >&2; exit 1; }
+[ -e "$PMEM_LIBDIR/libpmem.so.1" ] || { echo "tests/valgrind: $PMEM_LIBDIR/libpmem.so.1 is missing (run make)" >&2; exit 1; }
 REF_LIBDIR=${REF_LIBDIR:-/usr/lib/x86_64-linux-gnu}
 
-# shellcheck source=../tests/env-scrub.sh
+# shellcheck source=../env-scrub.sh
 . "$REPO/tests/env-scrub.sh"
 
 if [ -z "${PMEMCHECK:-}" ] && [ -d "$REPO/../shared/tools/pmemcheck" ]; then

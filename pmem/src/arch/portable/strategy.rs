@@ -1,16 +1,16 @@
-//! One class, PMDK's choices: nothing has been measured on an Arm core yet.
+//! One class, PMDK's choices: nothing has been measured on these architectures' cores yet.
 
 use super::kernels::Edges;
 
 /// A family of cores whose measured behaviour one strategy follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CpuClass {
-    /// Every aarch64 core: PMDK's strategy.
+    /// Every core of the architecture: PMDK's strategy.
     Other,
 }
 
 impl CpuClass {
-    pub fn of(_: &super::cpu::CpuFeatures) -> CpuClass {
+    pub fn of(_: &crate::arch::CpuFeatures) -> CpuClass {
         CpuClass::Other
     }
 

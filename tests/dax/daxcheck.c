@@ -1,6 +1,6 @@
 /*
  * daxcheck -- libpmem checks that need real DAX: device DAX, filesystem DAX with and without
- * MAP_SYNC, persistence domains, deep flush. Runs inside the tests-dax guest, once against
+ * MAP_SYNC, persistence domains, deep flush. Runs inside the tests/dax guest, once against
  * PMDK's libpmem and once against ours (the library is picked by LD_LIBRARY_PATH; the binary
  * is the same).
  *

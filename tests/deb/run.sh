@@ -2,7 +2,7 @@
 # The Debian packages (make deb) installed over Debian's own PMDK, in a throwaway chroot of each
 # Debian release: bookworm (12, PMDK 1.12.1) and trixie (13, PMDK 1.13.1).
 #
-# usage: tests-deb/run.sh    (as root)
+# usage: tests/deb/run.sh    (as root)
 # env:
 #   PMEM_DEB_SUITES="..." the releases (default "bookworm trixie")
 #   PMEM_DEB_CACHE=DIR   where the base chroots are cached (default /var/cache/libpmem-rs-test)
@@ -26,7 +26,7 @@ export LC_ALL=C
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 HERE=$(dirname "$SELF")
-REPO=$(dirname "$HERE")
+REPO=$(dirname "$(dirname "$HERE")")
 T0=$EPOCHREALTIME
 
 # A skip after a failed check (lintian) still fails the run.
@@ -219,7 +219,7 @@ run_suite() {
 	mount_basics "$ROOT" || { echo "cannot mount /proc, /sys, /dev in the chroot"; exit 1; }
 	mkdir -p "$ROOT/t"
 	cp "$rt" "$dev" "$HERE/in-chroot.sh" "$HERE/pkgconfig_user.c" "$ROOT/t/"
-	cp -r "$REPO/tests-clients/c" "$ROOT/t/clients"
+	cp -r "$REPO/tests/clients/c" "$ROOT/t/clients"
 
 	echo "== $SUITE: Debian's PMDK as installed"
 	phase state debian

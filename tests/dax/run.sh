@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# tests-dax/run.sh -- libpmem on real DAX: device DAX, filesystem DAX (MAP_SYNC), virtio-pmem
+# tests/dax/run.sh -- libpmem on real DAX: device DAX, filesystem DAX (MAP_SYNC), virtio-pmem
 # (DAX without MAP_SYNC), persistence domains (cpu_cache / memory_controller / none), deep flush.
 #
 # Boots Debian's stock kernel under QEMU (TCG) with emulated NVDIMMs and a virtio-pmem device,
-# once per persistence setting, and runs tests-dax/daxcheck.c inside the guest against PMDK's
+# once per persistence setting, and runs tests/dax/daxcheck.c inside the guest against PMDK's
 # libpmem (the host's /usr, mounted over 9p) and against ours (same binary, LD_LIBRARY_PATH).
 # Prints a table (expected / PMDK / ours per check per configuration); exits non-zero if ours
 # differs from the expected value anywhere, or if a configuration could not be run.
@@ -23,10 +23,10 @@
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
 
 if [ "${PMEM_DAX_SKIP:-0}" = 1 ]; then
-	echo "tests-dax: skipped (PMEM_DAX_SKIP=1)"
+	echo "test-dax: skipped (PMEM_DAX_SKIP=1)"
 	exit 0
 fi
 
@@ -65,7 +65,7 @@ if [ ! -s "$CACHE/kernel/vmlinuz" ]; then
 	need apt-get apt
 fi
 if [ ${#missing[@]} -gt 0 ]; then
-	echo "tests-dax: cannot run, missing:" >&2
+	echo "test-dax: cannot run, missing:" >&2
 	for m in "${missing[@]}"; do echo "  - $m" >&2; done
 	echo "install: apt-get install -y qemu-system-x86 busybox-static ndctl e2fsprogs cpio kmod xz-utils zstd libpmem1 gcc" >&2
 	echo "(or set PMEM_DAX_SKIP=1 to skip these tests)" >&2
@@ -75,15 +75,15 @@ fi
 # ---- inputs: cache (kernel + initramfs), our library, the check program -----------------------
 mkdir -p "$CACHE" || exit 2
 if ! timeout 900 bash "$HERE/mkcache.sh" "$CACHE"; then
-	echo "tests-dax: building the guest kernel/initramfs cache in $CACHE failed" >&2
+	echo "test-dax: building the guest kernel/initramfs cache in $CACHE failed" >&2
 	exit 2
 fi
 KERNEL=$CACHE/kernel/vmlinuz
 INITRD=$CACHE/$(cat "$CACHE/initramfs.path")
 
 if [ ! -e "$PMEM_LIBDIR/libpmem.so.1" ]; then
-	echo "tests-dax: $PMEM_LIBDIR/libpmem.so.1 missing, running make lib"
-	make -C "$REPO" lib >/dev/null || { echo "tests-dax: make lib failed" >&2; exit 2; }
+	echo "test-dax: $PMEM_LIBDIR/libpmem.so.1 missing, running make lib"
+	make -C "$REPO" lib >/dev/null || { echo "test-dax: make lib failed" >&2; exit 2; }
 fi
 
 WORK=$CACHE/run
@@ -91,7 +91,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK/bin"
 if ! "${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -I"$REPO/include" -o "$WORK/bin/daxcheck" \
 	"$HERE/daxcheck.c" -L"$PMEM_LIBDIR" -Wl,--no-as-needed -lpmem -ldl; then
-	echo "tests-dax: compiling daxcheck.c failed" >&2
+	echo "test-dax: compiling daxcheck.c failed" >&2
 	exit 2
 fi
 
@@ -178,7 +178,7 @@ run_cfg() {
 			echo "BOOT $cfg ok attempts $try seconds $((t1 - t0))" >>"$WORK/results-$cfg.txt"
 			return 0
 		fi
-		echo "tests-dax: $cfg: guest run $try did not finish (see $WORK/$cfg/console.log)" >&2
+		echo "test-dax: $cfg: guest run $try did not finish (see $WORK/$cfg/console.log)" >&2
 		[ -d "$WORK/$cfg" ] && cp -r "$WORK/$cfg" "$WORK/$cfg.failed-$try"
 	done
 	t1=$(date +%s)
@@ -196,7 +196,7 @@ if [ "$ACCEL" = auto ]; then
 		rm -rf "$WORK/probe"
 	fi
 fi
-echo "tests-dax: accel $ACCEL, configurations: $CONFIGS, $JOBS at a time (kernel $(cat "$CACHE/kernel/VERSION"))"
+echo "test-dax: accel $ACCEL, configurations: $CONFIGS, $JOBS at a time (kernel $(cat "$CACHE/kernel/VERSION"))"
 
 running=0
 for cfg in $CONFIGS; do

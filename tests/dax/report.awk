@@ -1,4 +1,4 @@
-# tests-dax/report.awk -- the table of tests-dax/run.sh from the guests' result lines:
+# tests/dax/report.awk -- the table of tests/dax/run.sh from the guests' result lines:
 #   R <cfg> <section> <lib> CHECK <name> <expected> <actual>
 #   R <cfg> <section> <lib> INFO lib <path>
 #   BOOT <cfg> ok|FAILED attempts <n> seconds <s>
@@ -75,6 +75,6 @@ END {
 	if (dlist != "") printf "PMDK deviations from the expected value (reported, not failures):\n%s", dlist
 	if (xlist != "") printf "PMDK and ours answer differently:\n%s", xlist
 	if (flist != "") printf "FAILURES:\n%s", flist
-	printf "tests-dax: %s (%d s)\n", fails ? "FAIL" : "PASS", total
+	printf "test-dax: %s (%d s)\n", fails ? "FAIL" : "PASS", total
 	exit fails ? 1 : 0
 }

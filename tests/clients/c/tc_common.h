@@ -1,4 +1,4 @@
-/* Shared helpers for the tests-clients C programs. */
+/* Shared helpers for the tests/clients C programs. */
 #ifndef TC_COMMON_H
 #define TC_COMMON_H
 #define _GNU_SOURCE

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Real-client and reliability suite for the libpmem.so.1 drop-in.
 #
-# usage: tests-clients/run.sh [LIBDIR]
+# usage: tests/clients/run.sh [LIBDIR]
 #   LIBDIR: a directory holding the libpmem.so.1 under test. Default: the
 #   repo's build/ if build/libpmem.so.1 exists, else a copy of the system PMDK
 #   libpmem (reference run: validates the suite itself).
 # env:
 #   TC_MODE=quick|full   quick (default) fits in a few minutes; full runs longer loops
-#   TC_OUT=DIR           logs (default tests-clients/out)
+#   TC_OUT=DIR           logs (default tests/clients/out)
 #   TC_SEED=N            seed for fuzz/crash loops (default: fixed)
 #   TC_ONLY="a b"        run only these sections: fio pmempool clients crash
 #                        bindings threads fork fd valgrind env suid fuzz
 # Prints "N passed, N failed" as its last line; exits non-zero on any failure.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(dirname "$HERE")
+REPO=$(cd "$HERE/../.." && pwd)
 MODE=${TC_MODE:-quick}
 OUT=${TC_OUT:-$HERE/out}
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac

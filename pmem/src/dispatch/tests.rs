@@ -8,7 +8,7 @@ fn run_child(env: &[(&str, &str)]) -> Decision {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "--exact",
-        "env_tests::child_report",
+        "dispatch::tests::child_report",
         "--nocapture",
         "--test-threads=1",
     ]);

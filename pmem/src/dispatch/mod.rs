@@ -164,3 +164,7 @@ pub fn get() -> &'static Dispatch {
         d
     })
 }
+
+// The PMEM_* overrides against the decision, each in a fresh process of the test binary.
+#[cfg(test)]
+mod tests;

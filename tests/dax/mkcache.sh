@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests-dax/mkcache.sh CACHE -- builds (or reuses) what the DAX guest boots from:
+# tests/dax/mkcache.sh CACHE -- builds (or reuses) what the DAX guest boots from:
 #   CACHE/kernel/vmlinuz            Debian's stock kernel (from linux-image-amd64, never installed)
 #   CACHE/kernel/VERSION            its release string (uname -r)
 #   CACHE/initramfs-<key>.cpio.gz   busybox-static + the nvdimm/dax/ext4/9p/virtio modules
