@@ -9,6 +9,7 @@
 # Variables (all optional):
 #   PMEM_DAX_SKIP=1    the DAX guests are skipped: their packages are not needed
 #   PMEM_DEB_SKIP=1    the package test is skipped: its tools are not needed
+#   PMEM_CROSS_SKIP=1  the other architectures' suite is skipped: the same
 #   PMEM_DEPS_SKIP=1   check nothing, install nothing
 #   PMEM_DEPS_LIST=1   print the package list and exit
 set -euo pipefail
@@ -24,9 +25,12 @@ PACKAGES=(gcc g++ make binutils pkgconf strace valgrind util-linux
 DAX_PACKAGES=(qemu-system-x86 busybox-static ndctl e2fsprogs cpio kmod gzip xz-utils zstd)
 # tests/deb: the throwaway chroot, `make deb` (dpkg-shlibdeps) and the package checks.
 DEB_PACKAGES=(debootstrap dpkg-dev lintian)
+# tests/cross: its chroots (everything else is installed in them).
+CROSS_PACKAGES=(debootstrap debian-archive-keyring)
 
 [ "${PMEM_DAX_SKIP:-0}" = 1 ] || PACKAGES+=("${DAX_PACKAGES[@]}")
 [ "${PMEM_DEB_SKIP:-0}" = 1 ] || PACKAGES+=("${DEB_PACKAGES[@]}")
+[ "${PMEM_CROSS_SKIP:-0}" = 1 ] || PACKAGES+=("${CROSS_PACKAGES[@]}")
 if [ "${PMEM_DEPS_LIST:-0}" = 1 ]; then
 	echo "${PACKAGES[*]}"
 	exit 0
