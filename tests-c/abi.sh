@@ -19,8 +19,9 @@ REF_INCDIR=${REF_INCDIR:-/usr/include}
 # Another architecture's library (a cross build, tests/cross): its binutils, and its own loader
 # (run by qemu-user) in place of ldd.
 OBJDUMP=${CROSS_COMPILE:-}objdump READELF=${CROSS_COMPILE:-}readelf NM=${CROSS_COMPILE:-}nm
+# (without the cross chroot's SIGILL preload, which qemu would add to the list: see preload.c)
 ldd_() {
-	if [ -z "${CROSS_COMPILE:-}" ]; then ldd "$@"; else "$TARGET_LDSO" --list "$@"; fi
+	if [ -z "${CROSS_COMPILE:-}" ]; then ldd "$@"; else env -u QEMU_SET_ENV "$TARGET_LDSO" --list "$@"; fi
 }
 OWN_WORK=0
 if [ -z "${WORK:-}" ]; then
@@ -123,6 +124,10 @@ if "$CC" -std=c11 -Wall -Wextra -Werror -I"$REF_INCDIR" -o "$SMOKE" "$HERE/abi_s
 			envset="LD_LIBRARY_PATH=$PMEM_LIBDIR"
 		else
 			envset="LD_PRELOAD=$(readlink -f "$LIB")"
+			# qemu-user's QEMU_SET_ENV=LD_PRELOAD=... (the cross chroot's SIGILL preload)
+			# replaces the program's own LD_PRELOAD: ours goes first in it
+			[[ ${QEMU_SET_ENV:-} != LD_PRELOAD=* ]] ||
+				envset="$envset QEMU_SET_ENV=LD_PRELOAD=$(readlink -f "$LIB"):${QEMU_SET_ENV#LD_PRELOAD=}"
 		fi
 		env $envset PMEMTEST_DIR="$SHMD" "$SMOKE" >"$A/smoke-$mode.out" 2>"$A/smoke-$mode.err"
 		rc=$?

@@ -43,6 +43,23 @@ static void print_libpmem(void)
 	printf("libpmem: %s\n", path);
 }
 
+/* transaction i: slot i % SLOTS gets a value and a new blob; every 50th is aborted */
+static void one_tx(PMEMobjpool *pop, struct root *r, const uint64_t i)
+{
+	TX_BEGIN(pop) {
+		const uint64_t s = i % SLOTS;
+		pmemobj_tx_add_range_direct(r, sizeof *r);
+		r->vals[s] = value(i);
+		r->ntx++;
+		if (!OID_IS_NULL(r->blobs[s]))
+			pmemobj_tx_free(r->blobs[s]);
+		r->blobs[s] = pmemobj_tx_alloc(64 + s, 1);
+		memset(pmemobj_direct(r->blobs[s]), (int)(i & 0xff), 64 + s);
+		if (i % 50 == 49)
+			pmemobj_tx_abort(0); /* rolled back: checked below */
+	} TX_END
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -54,20 +71,8 @@ int main(int argc, char **argv)
 	}
 	print_libpmem();
 	struct root *r = pmemobj_direct(pmemobj_root(pop, sizeof(struct root)));
-	for (uint64_t i = 0; i < NTX; i++) {
-		uint64_t s = i % SLOTS;
-		TX_BEGIN(pop) {
-			pmemobj_tx_add_range_direct(r, sizeof *r);
-			r->vals[s] = value(i);
-			r->ntx++;
-			if (!OID_IS_NULL(r->blobs[s]))
-				pmemobj_tx_free(r->blobs[s]);
-			r->blobs[s] = pmemobj_tx_alloc(64 + s, 1);
-			memset(pmemobj_direct(r->blobs[s]), (int)(i & 0xff), 64 + s);
-			if (i % 50 == 49)
-				pmemobj_tx_abort(0); /* rolled back: checked below */
-		} TX_END
-	}
+	for (uint64_t i = 0; i < NTX; i++)
+		one_tx(pop, r, i);
 	/* a direct libpmem call on pool memory */
 	pmem_memset_persist(r->vals, 0x5a, 8);
 	pmemobj_close(pop);
