@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/cross/chroot.sh -- runs a command in a Debian chroot that builds for, and runs programs
-# of, another architecture on this x86-64 machine: Debian's rustc/cargo with the target's
-# standard library (libstd-rust-dev:<arch>), its cross gcc, the target's PMDK, and qemu-user
-# registered with a binfmt_misc of the run's own, so that target programs run directly.
+# of, another architecture on this x86-64 machine: Debian's rustc/cargo (trixie's rustc-web,
+# cargo-web) with the target's standard library (libstd-rust-web-dev:<arch>), its cross gcc, the
+# target's PMDK, and qemu-user registered with a binfmt_misc of the run's own (Linux 6.7+), so
+# that target programs run directly.
 #
 # usage: tests/cross/chroot.sh ARCH PROJECT_DIR [COMMAND...]   (as root)
 #        tests/cross/chroot.sh --prepare ARCH                  only build the cached chroot
@@ -12,7 +13,7 @@
 # Exit status: COMMAND's; 125 when the chroot cannot be made (the reason is printed last).
 #
 # Cache (CROSS_CACHE, default /var/cache/libpmem-rs-test/cross), built on first use:
-#   base-<suite>        debootstrap minbase + rustc, cargo, gcc, make, qemu-user (BASE_PACKAGES)
+#   base-<suite>        debootstrap minbase + rustc-web, cargo-web, gcc, make, qemu-user...
 #   layer-<suite>-ARCH  an overlay upper layer on the base: the target's compilers, std, libc,
 #                       PMDK (LAYER_PACKAGES) and the SIGILL preload (preload.c)
 #   debs/  cargo-home/  logs/  runs/   downloaded .debs, cargo's registry, build logs, live runs
@@ -71,7 +72,7 @@ CACHE=${CROSS_CACHE:-/var/cache/libpmem-rs-test/cross}
 SUITE=${CROSS_SUITE:-trixie}
 REBUILD=${CROSS_REBUILD:-0}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-host_mirror() { # the host's own Debian mirror, as tests-deb finds it
+host_mirror() { # the host's own Debian mirror, as tests/deb finds it
 	local f
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
 		[ -r "$f" ] && grep -hoE '(https?://[^ ]*/debian)/?( |$)' "$f" | awk '{ print $1 }' | sed 's|/$||'
