@@ -125,6 +125,9 @@ DEPENDS=$(cd "$SHLIBDEPS" && DEB_HOST_ARCH=$ARCH OBJDUMP=$OBJDUMP dpkg-shlibdeps
 case $DEPENDS in libc6\ *) ;; *) die "the library needs more than libc6: $DEPENDS" ;; esac
 case $DEPENDS in *,*) die "the library needs more than libc6: $DEPENDS" ;; esac
 
+# libpmem1-rs conflicts with and replaces the libpmem1 of its own architecture only, so that a
+# multiarch system keeps the others; libpmem-rs-dev with every libpmem-dev, whose header and man
+# pages it shares.
 pkg_meta() { # PKG: doc files, lintian overrides, DEBIAN/control and md5sums
 	local pkg=$1 dir=$WORK/$1 size
 	install -d "$dir/usr/share/doc/$pkg" "$dir/DEBIAN"

@@ -47,6 +47,15 @@ fi
 CONSUMERS=$(dpkg-query -W -f='${db:Status-Abbrev}|${Package}:${Architecture}|${Depends}\n' |
 	awk -F'|' '$1 == "ii " && $3 ~ /(^|, )libpmem(1|-dev)( |,|$)/ { print $2 }' | sort)
 grep -q '^pmdk-tools:' <<<"$CONSUMERS" || abort "no consumer of libpmem1 found (pmdk-tools?)" "$CONSUMERS"
+# A multiarch system: Debian's libpmem1 of the build machine's architecture must stay installed
+# and intact beside ours (libpmem1-rs conflicts with its own architecture's only).
+OTHER=''
+NA=$(dpkg --print-architecture)
+if [ "$NA" != "$A" ]; then
+	if installed "libpmem1:$NA" || apt-get install -y -q --no-install-recommends "libpmem1:$NA" >/dev/null 2>&1; then
+		OTHER=libpmem1:$NA
+	else echo "     (libpmem1:$NA cannot be installed: the multiarch check is skipped)"; fi
+fi
 echo "== $A: Debian's libpmem1 $(dpkg-query -W -f='${Version}' "libpmem1:$A"), consumers:" $CONSUMERS
 
 # ------------------------------------------------------------------ make deb
@@ -134,6 +143,8 @@ for p in $CONSUMERS; do case $p in libpmem-dev:*) continue ;; esac; installed "$
 [ -z "$missing" ] && pass "every other consumer still installed: $(grep -v '^libpmem-dev:' <<<"$CONSUMERS" | tr '\n' ' ')" ||
 	fail "consumers no longer installed:$missing"
 check "apt-get check (every dependency satisfied)" apt-get -q check
+[ -z "$OTHER" ] || check "$OTHER (another architecture) still installed, its files intact" \
+	bash -c "[ \"\$(dpkg-query -W -f='\${db:Status-Abbrev}' $OTHER)\" = 'ii ' ] && dpkg --verify $OTHER"
 check "dpkg --audit finds nothing" bash -c '[ -z "$(dpkg --audit)" ]'
 
 # Ours, three ways: dpkg's owner and the file the target's loader resolves for pmempool (the
