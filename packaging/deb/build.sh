@@ -121,7 +121,7 @@ printf 'Source: libpmem-rs\n\nPackage: libpmem1-rs\nArchitecture: any\n' >"$SHLI
 # A cross build: the target's libc6 (libc6:$ARCH) gives the version, read with the target's objdump.
 DEPENDS=$(cd "$SHLIBDEPS" && DEB_HOST_ARCH=$ARCH OBJDUMP=$OBJDUMP dpkg-shlibdeps -O -e"$SO" 2>/dev/null |
 	sed -n 's/^shlibs:Depends=//p')
-[ -n "$DEPENDS" ] || die "dpkg-shlibdeps found no dependencies for $SO"
+[ -n "$DEPENDS" ] || die "dpkg-shlibdeps found no dependencies for $SO (is libc6:$ARCH installed?)"
 case $DEPENDS in libc6\ *) ;; *) die "the library needs more than libc6: $DEPENDS" ;; esac
 case $DEPENDS in *,*) die "the library needs more than libc6: $DEPENDS" ;; esac
 
