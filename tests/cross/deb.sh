@@ -32,6 +32,9 @@ check() { # NAME cmd...: PASS when cmd exits 0, else FAIL with its output
 }
 finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" = 0 ] && [ "$PASS" -gt 0 ]; exit; }
 abort() { fail "$@"; finish; }
+# The target's programs with an empty environment but qemu's own settings (the chroot's
+# QEMU_SET_ENV preload runs the flush instructions qemu refuses on some architectures).
+clean() { env -i PATH="$PATH" ${QEMU_SET_ENV:+"QEMU_SET_ENV=$QEMU_SET_ENV"} ${QEMU_CPU:+"QEMU_CPU=$QEMU_CPU"} "$@"; }
 installed() { [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]; }
 
 # ------------------------------------------------------------------ what is there before
@@ -152,7 +155,7 @@ check "dpkg --audit finds nothing" bash -c '[ -z "$(dpkg --audit)" ]'
 # and the bytes this build linked, stripped as build.sh strips them.
 real=$(readlink -f "$LIB")
 owner=$(dpkg -S "$real" 2>/dev/null | cut -d: -f1)
-loaded=$(env -i PATH="$PATH" LD_TRACE_LOADED_OBJECTS=1 pmempool 2>&1 | awk '$1 == "libpmem.so.1" { print $3 }')
+loaded=$(clean LD_TRACE_LOADED_OBJECTS=1 pmempool 2>&1 | awk '$1 == "libpmem.so.1" { print $3 }')
 [ "$owner" = libpmem1-rs ] && [ -n "$loaded" ] && [ "$(readlink -f "$loaded")" = "$real" ] &&
 	pass "$LIB -> $real, from $owner; pmempool's loader resolves libpmem.so.1 to $loaded" ||
 	fail "$LIB -> $real from '$owner'; pmempool's loader resolves libpmem.so.1 to '$loaded'"
@@ -174,13 +177,13 @@ pools() { # ours|debian: pmempool create (ours only)/info/check on each pool typ
 			blk) set -- create blk 512 --size=32M "$f" ;;
 			log) set -- create log --size=32M "$f" ;;
 			esac
-			out=$(env -i PATH="$PATH" PMEM_LOG_LEVEL=3 PMEM_LOG_FILE="$log" pmempool "$@" 2>&1) ||
+			out=$(clean PMEM_LOG_LEVEL=3 PMEM_LOG_FILE="$log" pmempool "$@" 2>&1) ||
 				{ fail "$who: pmempool create $ty" "$out"; continue; }
 			grep -qE "$DISPATCH_RE" "$log" 2>/dev/null &&
 				pass "$who: pmempool create $ty: ours logged '$(grep -m1 -oE "$DISPATCH_RE.*" "$log" | cut -c1-50)...'" ||
 				fail "$who: pmempool create $ty: no dispatch line in PMEM_LOG_FILE (not ours?)" "$(cat "$log" 2>&1)"
 		fi
-		out=$({ env -i PATH="$PATH" pmempool info "$f" >/dev/null && env -i PATH="$PATH" pmempool check -v "$f"; } 2>&1)
+		out=$({ clean pmempool info "$f" >/dev/null && clean pmempool check -v "$f"; } 2>&1)
 		rc=$?
 		[ $rc = 0 ] && grep -q consistent <<<"$out" && ! grep -q 'not consistent' <<<"$out" &&
 			pass "$who: pmempool info/check $ty pool: consistent" || fail "$who: pmempool info/check $ty (rc $rc)" "$out"
