@@ -398,8 +398,9 @@ fn every_flag_combination_under_pmemcheck() {
             assert_eq!(d.kernels.streams_fenced, pmemcheck.streams_fenced);
             assert_eq!(d.write_back, d.write_back.for_pmemcheck());
             assert_eq!(d.drain, d.drain.for_pmemcheck());
-            // PMDK's eADR copy streams only PMEM_F_MEM_NONTEMPORAL calls, not WC ones.
-            let wc = if auto_flush {
+            // PMDK's eADR copy streams only PMEM_F_MEM_NONTEMPORAL calls, not WC ones; so
+            // does a CPU with nothing to write back with.
+            let wc = if d.flush_is_noop() {
                 Stores::Cache
             } else {
                 Stores::Stream
