@@ -53,7 +53,7 @@ mod tests {
         assert_eq!(
             &*d.description(),
             "cpu class: other, flush: cbo.clean (deep: cbo.clean), drain: fence ow,ow, \
-             copy: memmove nt, threshold 256, nt edges cached, prefetch none"
+             copy: generic nt, threshold 256, nt edges cached, prefetch none"
         );
         // eADR: nothing written back but by pmem_deep_flush; the drain stays.
         let d = decide(&cpu(Some(128)), &cfg, true);
@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(
             &*d.description(),
             "cpu class: other, flush: none (deep: none), drain: fence ow,ow, \
-             copy: memmove nt, threshold 256, nt edges cached, prefetch none"
+             copy: generic nt, threshold 256, nt edges cached, prefetch none"
         );
         // PMEM_NO_FLUSH=0 cannot make an instruction appear.
         let cfg = Config {
