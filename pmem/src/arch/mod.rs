@@ -12,6 +12,11 @@ pub mod aarch64;
 #[cfg(target_arch = "aarch64")]
 use aarch64 as imp;
 
+#[cfg(all(target_arch = "powerpc64", target_endian = "little"))]
+pub mod powerpc64;
+#[cfg(all(target_arch = "powerpc64", target_endian = "little"))]
+use powerpc64 as imp;
+
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 #[cfg(target_arch = "x86_64")]
@@ -21,8 +26,15 @@ use x86_64 as imp;
 #[cfg(not(target_arch = "x86_64"))]
 mod portable;
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("this libpmem implements x86-64 and aarch64 only (cache write-back instructions)");
+// POWER little-endian only, as PMDK's ppc64 port: big-endian is untested.
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    all(target_arch = "powerpc64", target_endian = "little")
+)))]
+compile_error!(
+    "this libpmem implements x86-64, aarch64 and ppc64le only (cache write-back instructions)"
+);
 
 pub use imp::cpu::CpuFeatures;
 pub use imp::decide::{choose_flush, choose_kernels, PMEMCHECK_KERNELS};
