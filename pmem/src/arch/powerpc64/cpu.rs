@@ -9,7 +9,7 @@ const AT_DCACHEBSIZE: libc::c_ulong = 19;
 /// PPC_FEATURE2_ARCH_3_1 in AT_HWCAP2 (arch/powerpc/include/uapi/asm/cputable.h).
 const PPC_FEATURE2_ARCH_3_1: libc::c_ulong = 0x0004_0000;
 
-/// PMDK's fixed line (CACHELINE_SIZE on ppc64), the block size of every POWER8-POWER11.
+/// PMDK's fixed line (CACHELINE_SIZE on ppc64), the block size of POWER8 to POWER10.
 pub const PMDK_BLOCK: usize = 128;
 
 /// The features the dispatch decision looks at.

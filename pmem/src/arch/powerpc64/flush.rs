@@ -4,9 +4,10 @@
 //! code (arch/powerpc/lib/pmem.c, `pmem_wmb`) use them, with no CPU check: `dcbstps` is
 //! `dcbf` with L=6 and `phwsync` is `sync` with L=4, which processors before ISA 3.1 execute
 //! as `dcbf` (L=0) and `hwsync`. Emitting them everywhere rather than choosing by HWCAP2 keeps
-//! the persistent forms on a POWER10 whose HWCAP2 hides ISA 3.1 (an older compatibility
-//! mode). The price, PMDK's too: decoders that know only older CPUs reject the encodings
-//! (Valgrind on a POWER9 host; qemu-user, whatever its CPU model).
+//! the persistent forms wherever the hardware has them, whatever HWCAP2 says (a POWER10
+//! partition in POWER9 compatibility mode reports no ISA 3.1). The price, PMDK's too:
+//! decoders that know only older CPUs reject the encodings (Valgrind on a POWER9 host;
+//! qemu-user, whatever its CPU model).
 //!
 //! None of these asm blocks say `nomem`: a write-back must stay ordered after the stores
 //! before it.
@@ -22,7 +23,7 @@ pub const CACHELINE: usize = 128;
 /// The write-back instruction, with the block size it steps by (a power of two).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum WriteBack {
-    /// `dcbstps`: store the block to persistent storage, keeping it cached.
+    /// `dcbstps`: store the block to persistent storage (ISA 3.1: keeping it cached).
     Dcbstps { line: usize },
     /// No cache flush: eADR platforms, or `PMEM_NO_FLUSH=1`.
     None,
@@ -63,9 +64,9 @@ impl WriteBack {
         match self {
             WriteBack::Dcbstps { line } => {
                 for l in lines(addr, len, line) {
-                    // SAFETY: the caller guarantees the block is mapped; every 64-bit POWER
-                    // executes the encoding (as `dcbf` before ISA 3.1). RA=0: the address is
-                    // RB alone. It changes no byte's value.
+                    // SAFETY: the caller guarantees the block is mapped; every ppc64le CPU
+                    // (POWER8 on) executes the encoding (as `dcbf` before ISA 3.1). RA=0: the
+                    // address is RB alone. It changes no byte's value.
                     unsafe { asm!("dcbstps 0, {0}", in(reg) l, options(nostack, preserves_flags)) };
                 }
             }
@@ -132,7 +133,7 @@ mod tests {
     fn every_flush_runs_on_real_memory() {
         let buf = vec![1u8; 4096];
         for k in crate::arch::test_write_backs() {
-            // SAFETY: buf is mapped; every 64-bit POWER executes these.
+            // SAFETY: buf is mapped; every ppc64le CPU executes these.
             unsafe {
                 k.write_back(buf.as_ptr().add(3), 1000);
                 k.write_back(buf.as_ptr(), 4096);
