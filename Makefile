@@ -172,12 +172,12 @@ test-rust:
 test-c: deps all
 	bash tests-c/run.sh
 
-# Other architectures (CROSS_ARCHS: aarch64 riscv64), under qemu-user in the Debian sid chroot
+# Other architectures (CROSS_ARCHS: aarch64 ppc64le riscv64), under qemu-user in the Debian sid chroot
 # that CROSS_CHROOT makes (as root; the first run builds it, ~2 min, and ~30 s per architecture):
 # tests/cross.sh there. Not part of `make test`: skipped, with a line saying so, where that tool
 # is absent.
 CROSS_CHROOT ?= ../shared/tools/cross-chroot/run.sh
-CROSS_ARCHS  ?= aarch64 riscv64
+CROSS_ARCHS  ?= aarch64 ppc64le riscv64
 test-cross:
 	@if [ ! -x "$(CROSS_CHROOT)" ]; then echo "test-cross: skipped, no $(CROSS_CHROOT)"; exit 0; fi; \
 	for a in $(CROSS_ARCHS); do \

@@ -232,3 +232,31 @@ fn overrides_change_the_decision() {
         assert_eq!(base.get("copy"), "avx2", "{base:?}");
     }
 }
+
+/// ppc64le: one write-back and one drain whatever the CPU, one class; the x86 knobs and
+/// unknown classes change nothing.
+#[cfg(target_arch = "powerpc64")]
+#[test]
+fn powerpc64_decision_and_overrides() {
+    let base = run_child(&[]);
+    assert_eq!(base.get("class"), "other", "{base:?}");
+    assert_eq!(base.get("flush"), "dcbstps", "{base:?}");
+    assert_eq!(base.get("deep_flush"), "dcbstps", "{base:?}");
+    assert!(!base.is("drain_noop"), "{base:?}");
+    assert_eq!(base.get("copy"), "memmove", "{base:?}");
+    let x86 = [
+        ("PMEM_NO_CLWB", "1"),
+        ("PMEM_NO_CLFLUSHOPT", "1"),
+        ("PMEM_AVX", "0"),
+        ("PMEM_AVX512F", "0"),
+    ];
+    assert_eq!(run_child(&x86), base, "x86 knobs");
+    assert_eq!(run_child(&[("PMEM_CPU_CLASS", "other")]), base);
+    assert_eq!(
+        run_child(&[("PMEM_CPU_CLASS", "amd-zen")]),
+        base,
+        "a class of another architecture is ignored"
+    );
+    let d = run_child(&[("PMEM_NO_FLUSH", "1")]);
+    assert_eq!((d.get("flush"), d.get("deep_flush")), ("none", "dcbstps"));
+}
