@@ -6,8 +6,25 @@
 CARGO      ?= cargo
 CC         ?= cc
 CARGOFLAGS ?=
+
+# The target's Debian architecture and multiarch directory, from the Rust triple of a cross
+# build (CARGO_BUILD_TARGET); empty for a native build, which asks dpkg where it needs them.
+TARGET_CPU       := $(if $(filter %-linux-gnu,$(CARGO_BUILD_TARGET)),$(firstword $(subst -, ,$(CARGO_BUILD_TARGET))))
+DEB_ARCH_x86_64      := amd64
+DEB_ARCH_aarch64     := arm64
+DEB_ARCH_powerpc64le := ppc64el
+DEB_ARCH_riscv64gc   := riscv64
+TARGET_DEB_ARCH  := $(DEB_ARCH_$(TARGET_CPU))
+TARGET_MULTIARCH := $(if $(TARGET_DEB_ARCH),$(patsubst riscv64gc,riscv64,$(TARGET_CPU))-linux-gnu)
+
 PREFIX     ?= /usr/local
+# Native: $(PREFIX)/lib. Cross: the target's multiarch directory under it, where its loader and
+# its <triplet>-pkg-config look, so that a cross install never overwrites the native library.
+ifneq ($(CARGO_BUILD_TARGET),)
+LIBDIR     ?= $(PREFIX)/lib/$(or $(TARGET_MULTIARCH),$(error LIBDIR: no multiarch directory known for $(CARGO_BUILD_TARGET); set LIBDIR))
+else
 LIBDIR     ?= $(PREFIX)/lib
+endif
 INCDIR     ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
@@ -125,8 +142,12 @@ uninstall:
 
 # Debian packages libpmem1-rs and libpmem-rs-dev (build/deb/), made from a `make install`
 # staging tree; they take the place of Debian's libpmem1 and libpmem-dev.
+# A cross build packages for the target's architecture, into build/<triple>/deb/.
+DEB_OUT    ?= $(CURDIR)/$(BUILD)/deb
 deb: all
-	MAKE="$(MAKE)" bash packaging/deb/build.sh
+	@if [ -n "$(CARGO_BUILD_TARGET)" ] && [ -z "$(TARGET_DEB_ARCH)" ]; then \
+		echo "deb: no Debian architecture known for $(CARGO_BUILD_TARGET)" >&2; exit 1; fi
+	MAKE="$(MAKE)" DEB_ARCH="$(TARGET_DEB_ARCH)" DEB_OUT="$(DEB_OUT)" bash packaging/deb/build.sh
 
 # A real program against the freshly built library: copy a file into a pmem-mapped file.
 example: all

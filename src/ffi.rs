@@ -175,7 +175,7 @@ pub extern "C" fn pmem_drain() {
     raw::drain()
 }
 
-/// 0: no x86-64 platform needs a hardware drain instruction.
+/// 0, as PMDK answers on every architecture: no platform needs a drain instruction of its own.
 #[no_mangle]
 pub extern "C" fn pmem_has_hw_drain() -> c_int {
     0

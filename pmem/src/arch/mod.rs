@@ -12,6 +12,16 @@ pub mod aarch64;
 #[cfg(target_arch = "aarch64")]
 use aarch64 as imp;
 
+#[cfg(target_arch = "riscv64")]
+pub mod riscv64;
+#[cfg(target_arch = "riscv64")]
+use riscv64 as imp;
+
+#[cfg(all(target_arch = "powerpc64", target_endian = "little"))]
+pub mod powerpc64;
+#[cfg(all(target_arch = "powerpc64", target_endian = "little"))]
+use powerpc64 as imp;
+
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 #[cfg(target_arch = "x86_64")]
@@ -22,8 +32,16 @@ use x86_64 as imp;
 #[cfg(any(test, not(target_arch = "x86_64")))]
 pub(crate) mod portable;
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("this libpmem implements x86-64 and aarch64 only (cache write-back instructions)");
+// POWER little-endian only, as PMDK's ppc64 port: big-endian is untested.
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "riscv64"
+)))]
+compile_error!(
+    "this libpmem implements x86-64, aarch64, ppc64le and riscv64 only (cache write-back instructions)"
+);
 
 pub use imp::cpu::CpuFeatures;
 pub use imp::decide::{choose_flush, choose_kernels, PMEMCHECK_KERNELS};

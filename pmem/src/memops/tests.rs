@@ -398,8 +398,9 @@ fn every_flag_combination_under_pmemcheck() {
             assert_eq!(d.kernels.streams_fenced, pmemcheck.streams_fenced);
             assert_eq!(d.write_back, d.write_back.for_pmemcheck());
             assert_eq!(d.drain, d.drain.for_pmemcheck());
-            // PMDK's eADR copy streams only PMEM_F_MEM_NONTEMPORAL calls, not WC ones.
-            let wc = if auto_flush {
+            // PMDK's eADR copy streams only PMEM_F_MEM_NONTEMPORAL calls, not WC ones; so
+            // does a CPU with nothing to write back with.
+            let wc = if d.flush_is_noop() {
                 Stores::Cache
             } else {
                 Stores::Stream
@@ -415,25 +416,31 @@ fn every_flag_combination_under_pmemcheck() {
 #[test]
 fn cached_destination_lines() {
     let at = |a: usize| a as *const u8;
+    // Counted in the architecture's lines (64 or 128 bytes).
+    const L: usize = CACHELINE;
     // Far apart, or adjacent without a shared line: nothing known cached.
     assert_eq!(
         CachedDst::of_move(at(0x10000), at(0x20000), 4096),
         CachedDst::NONE
     );
     assert_eq!(CachedDst::of_move(at(0x11000), at(0x10000), 4096).lines, 0);
-    // Adjacent, sharing one line of 65: cached in part, not mostly.
+    // Adjacent, sharing one line (of 65 64-byte ones): cached in part, not mostly.
     let c = CachedDst::of_move(at(0x10ff9), at(0x10000), 4096);
-    assert_eq!((c.lines, c.of), (1, 65));
+    assert_eq!((c.lines, c.of), (1, 4096 / L + 1));
     assert!(!c.write_through(4096));
     // The bench's shape: the destination half over the source, both ends off the line.
     for (dst, src) in [(0x10000 + 2060, 0x10007), (0x10007, 0x10000 + 2060)] {
         let c = CachedDst::of_move(at(dst), at(src), 4096);
-        assert_eq!((c.lines, c.of), (33, 65), "{dst:#x} {src:#x}");
+        assert_eq!(
+            (c.lines, c.of),
+            (2048 / L + 1, 4096 / L + 1),
+            "{dst:#x} {src:#x}"
+        );
         assert!(c.write_through(4096));
     }
     // A one-byte shift: every line but the one past the source.
     let c = CachedDst::of_move(at(0x10001), at(0x10000), 256);
-    assert_eq!((c.lines, c.of, c.shift), (4, 5, 1));
+    assert_eq!((c.lines, c.of, c.shift), (256 / L, 256 / L + 1, 1));
     assert!(c.write_through(256));
     // Close enough but too long, or long enough ago that the lines are gone.
     let mib = 1 << 20;
@@ -443,7 +450,7 @@ fn cached_destination_lines() {
     assert!(c.lines * 2 >= c.of && !c.write_through(mib));
     // Three quarters apart: a quarter of the lines.
     let c = CachedDst::of_move(at(0x10000 + 3072), at(0x10000), 4096);
-    assert_eq!((c.lines, c.of), (16, 64));
+    assert_eq!((c.lines, c.of), (1024 / L, 4096 / L));
     assert!(!c.write_through(4096));
 }
 
@@ -469,7 +476,7 @@ fn source_free_lead_stops_at_the_source_lines() {
     );
     assert_eq!(
         source_free_lead(at(0x10007 + 2053), at(0x10007), 4096),
-        0x10007 + 2053 + 4096 - (0x10007 + 4096usize).next_multiple_of(64)
+        0x10007 + 2053 + 4096 - (0x10007 + 4096usize).next_multiple_of(CACHELINE)
     );
     // A shift inside one line: no line is free of source bytes.
     assert_eq!(source_free_lead(at(0x10001), at(0x10009), 4096), 0);
