@@ -22,7 +22,10 @@
 #
 # Environment:
 #   CROSS_CACHE    the cache directory
-#   CROSS_SUITE    the Debian release (default trixie: why, docs/cross.md)
+#   CROSS_SUITE    the Debian release (default trixie: why, docs/cross.md). Unset, an
+#                  architecture whose trixie layer cannot be installed (a mirror without some
+#                  of its files) falls back to sid, with a line saying so; the failure is
+#                  remembered for a day (layer-trixie-ARCH.failed).
 #   CROSS_MIRROR   Debian mirror; default the host's (its apt sources), else deb.debian.org
 #   CROSS_REBUILD  1: build the base and the layer afresh; layer: only the layer
 #
@@ -70,6 +73,7 @@ fi
 
 CACHE=${CROSS_CACHE:-/var/cache/libpmem-rs-test/cross}
 SUITE=${CROSS_SUITE:-trixie}
+FALLBACK=$([ -z "${CROSS_SUITE:-}" ] && echo sid)
 REBUILD=${CROSS_REBUILD:-0}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 host_mirror() { # the host's own Debian mirror, as tests/deb finds it
@@ -81,11 +85,17 @@ host_mirror() { # the host's own Debian mirror, as tests/deb finds it
 MIRROR=${CROSS_MIRROR:-$(host_mirror)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 # dpkg-dev: `make deb` for the target (dpkg-shlibdeps, dpkg-architecture).
-BASE_PACKAGES="ca-certificates rustc-web cargo-web gcc g++ libc6-dev make pkgconf binutils qemu-user dpkg-dev file"
+# A stable release's current toolchain is rustc-web (kept at a recent Rust for its lifetime);
+# sid's own rustc is as recent.
+case $SUITE in
+sid | unstable) RUSTC=rustc CARGO=cargo STD=libstd-rust-dev ;;
+*) RUSTC=rustc-web CARGO=cargo-web STD=libstd-rust-web-dev ;;
+esac
+BASE_PACKAGES="ca-certificates $RUSTC $CARGO gcc g++ libc6-dev make pkgconf binutils qemu-user dpkg-dev file"
 # The target's compilers and libc, its Rust std, and the PMDK the tests compare with and run on
 # (libpmem1-debug for PMEM_LOG_LEVEL; pmdk-tools is Multi-Arch: foreign, hence a layer per arch).
 LAYER_PACKAGES="gcc-$GNU g++-$GNU binutils-$GNU libc6-dev-$DEB-cross libc6:$DEB pkgconf:$DEB
-	libstd-rust-web-dev:$DEB libpmem-dev:$DEB libpmem1-debug:$DEB libpmemobj-dev:$DEB pmdk-tools:$DEB"
+	$STD:$DEB libpmem-dev:$DEB libpmem1-debug:$DEB libpmemobj-dev:$DEB pmdk-tools:$DEB"
 LAYER_PACKAGES=$(echo $LAYER_PACKAGES)
 PRELOAD=libcross-preload.so
 CHROOT_PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -216,9 +226,12 @@ build_layer() {
 	mount_overlay "$root" "$BASE" "$tmp" || die "cannot mount an overlay on the base (overlayfs)"
 	mount_basics "$root" && mount --bind "$CACHE/debs" "$root/var/cache/apt/archives" && net_config "$root" ||
 		die "cannot mount the layer's /proc, /sys, /dev"
-	logged "apt-get install $LAYER_PACKAGES" in_root "$root" sh -c \
-		"dpkg --add-architecture $DEB && apt-get -q update && nice -n 10 $APT install $LAYER_PACKAGES" ||
-		die "cannot install the $ARCH packages (see $LOG)"
+	if ! logged "apt-get install $LAYER_PACKAGES" in_root "$root" sh -c \
+		"dpkg --add-architecture $DEB && apt-get -q update && nice -n 10 $APT install $LAYER_PACKAGES"; then
+		[ -n "$FALLBACK" ] || die "cannot install the $ARCH packages (see $LOG)"
+		date +%s >"$LAYER.failed"
+		fall_back "cannot install the $ARCH packages of $SUITE (see $LOG)"
+	fi
 	# The SIGILL preload for target programs, and an empty library of the same name for the
 	# host's, so that LD_PRELOAD=/usr/$LIB/... is harmless in every process of the chroot.
 	cp "$HERE/preload.c" "$root/tmp/preload.c" &&
@@ -237,6 +250,18 @@ build_layer() {
 	say "$ARCH layer built in $(secs "$t0") s"
 }
 
+# The same run on $FALLBACK, for an architecture $SUITE's mirror cannot serve.
+fall_back() {
+	say "$1: $ARCH falls back to $FALLBACK"
+	[ -z "$BUILD_TMP" ] || { remove "$BUILD_TMP"; BUILD_TMP=''; }
+	exec 9>&-
+	CROSS_SUITE=$FALLBACK exec bash "$SELF" "${ORIG_ARGS[@]}"
+}
+# A layer that failed in the last day is not tried again before its fallback.
+if [ -n "$FALLBACK" ] && [ -f "$LAYER.failed" ] && [ $(($(date +%s) - $(cat "$LAYER.failed"))) -lt 86400 ]; then
+	fall_back "$SUITE's $ARCH layer failed to install at $(date -u -d @"$(cat "$LAYER.failed")" +%H:%MZ)"
+fi
+
 # Exclusive while building, shared while running: a rebuild waits for the runs of the cache.
 exec 9>"$CACHE/.lock"
 flock -s 9
@@ -246,7 +271,7 @@ if [ "$REBUILD" != 0 ] || ! base_ok || ! layer_ok; then
 	if [ "$REBUILD" != 0 ] || ! layer_ok; then build_layer; fi
 	flock -s 9
 fi
-VERSIONS=$(grep -E "^(rustc-web|qemu-user|libpmem1):" "$LAYER.packages" 2>/dev/null |
+VERSIONS=$(grep -E "^($RUSTC|qemu-user|libpmem1):" "$LAYER.packages" 2>/dev/null |
 	awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')
 [ $MODE = run ] || { say "$ARCH: ready ($VERSIONS)"; exit 0; }
 
