@@ -152,11 +152,11 @@ mount_overlay() { # TARGET LOWER(S) DIR: an overlay with its upper and work dire
 	# Plain copy-ups only, so that an upper directory can later be a lower layer.
 	mount -t overlay cross-root -o "lowerdir=$2,upperdir=$3/upper,workdir=$3/work,redirect_dir=off,metacopy=off,index=off" "$1"
 }
-net_config() { # ROOT: DNS and the host's apt proxy settings, to reach the mirror and crates.io
+net_config() { # ROOT: DNS and the host's apt settings for its mirror (proxy, TLS, a frozen mirror's dates)
 	rm -f "$1/etc/resolv.conf"
 	cp -L /etc/resolv.conf "$1/etc/resolv.conf" 2>/dev/null || : >"$1/etc/resolv.conf"
 	for f in /etc/apt/apt.conf /etc/apt/apt.conf.d/*; do
-		[ -f "$f" ] && grep -v -E '^[[:space:]]*(#|//)' "$f" | grep -qi proxy && cp "$f" "$1/etc/apt/apt.conf.d/"
+		[ -f "$f" ] && grep -v -E '^[[:space:]]*(#|//)' "$f" | grep -qiE 'proxy|check-valid-until|check-date|cainfo|verify-peer|verify-host' && cp "$f" "$1/etc/apt/apt.conf.d/"
 	done
 	return 0
 }
