@@ -181,7 +181,7 @@ BASE=$CACHE/base-$SUITE
 LAYER=$CACHE/layer-$SUITE-$ARCH
 # What each was built from: a change rebuilds it (bump the leading number when the recipe changes).
 BASE_KEY=$(printf '%s\n' 1 "$SUITE" "$MIRROR" "$BASE_PACKAGES" | sha256sum | cut -c1-16)
-layer_key() { printf '%s\n' 1 "$(cat "$BASE.ok" 2>/dev/null)" "$LAYER_PACKAGES" | cat - "$HERE/preload.c" | sha256sum | cut -c1-16; }
+layer_key() { printf '%s\n' 2 "$(cat "$BASE.ok" 2>/dev/null)" "$LAYER_PACKAGES" | cat - "$HERE/preload.c" | sha256sum | cut -c1-16; }
 base_ok() { [ -d "$BASE" ] && [ "$(sed 's/-[^-]*$//' "$BASE.ok" 2>/dev/null)" = "$BASE_KEY" ]; }
 layer_ok() { [ -d "$LAYER" ] && [ "$(cat "$LAYER.ok" 2>/dev/null)" = "$(layer_key)" ]; }
 
@@ -237,6 +237,8 @@ build_layer() {
 	cp "$HERE/preload.c" "$root/tmp/preload.c" &&
 		logged "build the preload" in_root "$root" "$GNU-gcc" -O2 -Wall -Werror -shared -fPIC \
 			-o "/usr/lib/$GNU/$PRELOAD" /tmp/preload.c &&
+		logged "build the preload's object" in_root "$root" "$GNU-gcc" -O2 -Wall -Werror -c \
+			-o "/usr/lib/$GNU/${PRELOAD%.so}.o" /tmp/preload.c &&
 		logged "build the host's empty preload" in_root "$root" gcc -O2 -Wall -Werror -shared -fPIC \
 			-o "/usr/lib/x86_64-linux-gnu/$PRELOAD" /tmp/preload.c || die "cannot build preload.c (see $LOG)"
 	rm -rf "${root:?}"/tmp/* "$root"/var/cache/apt/*.bin
@@ -298,7 +300,9 @@ ENVS=(HOME=/root USER=root LOGNAME=root SHELL=/bin/bash "TERM=${TERM:-dumb}" "PA
 	"CC=$GNU-gcc" "CXX=$GNU-g++" "AR=$GNU-ar" "CROSS_COMPILE=$GNU-" "CC_$T_UP=$GNU-gcc" "AR_$T_UP=$GNU-ar"
 	HOST_CC=gcc HOST_AR=ar "PKG_CONFIG_$T_UP=$GNU-pkg-config" PKG_CONFIG_ALLOW_CROSS=1)
 # qemu passes this to the target program only (see preload.c); aarch64 needs no help.
-[ "$ARCH" = aarch64 ] || ENVS+=("QEMU_SET_ENV=LD_PRELOAD=/usr/\$LIB/$PRELOAD")
+# A fully static program loads no preload: the tests link the preload's object into theirs.
+[ "$ARCH" = aarch64 ] || ENVS+=("QEMU_SET_ENV=LD_PRELOAD=/usr/\$LIB/$PRELOAD"
+	"CROSS_STATIC_OBJS=/usr/lib/$GNU/${PRELOAD%.so}.o")
 for v in $(compgen -e); do # what cargo needs to reach its registry from here
 	case $v in
 	*TOKEN* | *token* | *CREDENTIAL* | *SECRET* | *PASSWORD*) ;;

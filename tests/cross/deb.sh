@@ -41,6 +41,8 @@ installed() { [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "
 for p in "libpmem1:$A" "libpmem-dev:$A" pmdk-tools; do
 	installed "$p" || abort "Debian's $p is not installed: nothing to replace"
 done
+# The package lists of now: the layer's may name versions the mirror no longer has.
+apt-get -q update >/dev/null 2>&1 || echo "apt-get update failed: the lists of the layer's build stay"
 # dpkg-dev for make deb (dpkg-shlibdeps, dpkg-architecture); the base chroot has only dpkg.
 if ! command -v dpkg-shlibdeps >/dev/null; then
 	out=$(apt-get install -y -q --no-install-recommends dpkg-dev 2>&1) || abort "apt-get install dpkg-dev" "$out"
@@ -205,7 +207,7 @@ cflags=$($PC --cflags libpmem) libs=$($PC --libs libpmem) slibs=$($PC --static -
 check "$CC pkgconfig_user.c \$($PC --cflags --libs libpmem), run" bash -c \
 	"$CC -Wall -Werror -o $D/pu $PU $cflags $libs && $D/pu $D/pu.shared"
 check "$CC -static ... \$($PC --static --cflags --libs libpmem) (libpmem.a), run" bash -c \
-	"$CC -static -Wall -Werror -o $D/pu-static $PU $cflags $slibs && $D/pu-static $D/pu.static"
+	"$CC -static -Wall -Werror -o $D/pu-static $PU ${CROSS_STATIC_OBJS:-} $cflags $slibs && $D/pu-static $D/pu.static"
 
 # ------------------------------------------------------------------ back to Debian's
 echo "== $A: apt-get install libpmem1:$A libpmem-dev:$A (back to Debian's)"

@@ -80,7 +80,7 @@ c() {
 # Debian's pmempool and a libpmemobj program, both of the target, on our libpmem.so.1 through
 # LD_LIBRARY_PATH. Ours is told apart by what only it does: it logs with PMEM_LOG_LEVEL in a
 # release build (PMDK's release build logs nothing), and by the file mapped (obj.c prints it).
-clients() {
+clients() ( # a subshell: its LD_LIBRARY_PATH must not reach the deb step
 	local d=/dev/shm/cross-clients ok=0 ours
 	rm -rf "$d" && mkdir -p "$d" || return 1
 	ours=$(readlink -f "$LIBDIR/libpmem.so.1")
@@ -104,10 +104,9 @@ clients() {
 		ok=1
 	fi
 	pmempool check "$d/objpool" || ok=1
-	unset LD_LIBRARY_PATH PMEM_IS_PMEM_FORCE
 	rm -rf "$d"
 	return $ok
-}
+)
 
 deb() {
 	bash tests/cross/deb.sh
