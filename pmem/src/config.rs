@@ -21,7 +21,7 @@ pub struct Config {
     /// PMEM_NO_FLUSH: Some(true) = skip cache flushes, Some(false) = always flush.
     pub no_flush: Option<bool>,
     /// PMEM_NO_GENERIC_MEMCPY=1: where there are no ISA kernels, the library memmove/memset
-    /// instead of the 8-byte-store generic kernels (x86-64 always has ISA kernels, as PMDK).
+    /// instead of the 8-byte-store generic kernels (x86-64's ISA kernels are always used).
     pub no_generic_memcpy: bool,
     /// PMEM_NO_MOVNT=1: never use non-temporal stores.
     pub no_movnt: bool,

@@ -1,7 +1,7 @@
 /*
  * libcross-preload.so: preloaded (through QEMU_SET_ENV=LD_PRELOAD=...) into the ppc64le and
  * riscv64 programs that tests/cross/chroot.sh runs under qemu-user. It handles SIGILL for the
- * cache-maintenance instructions that qemu-user (11.1) refuses although real processors run them,
+ * cache-maintenance instructions that qemu-user (10.0, 11.1) refuses although real processors run them,
  * and executes them the way a processor without the newer form does:
  *
  *   ppc64le: dcbf with L=3 (dcbflp), L=4 (dcbfps), L=6 (dcbstps), the Power ISA 3.1 forms

@@ -139,6 +139,8 @@ pub fn for_pmemcheck(d: Dispatch) -> Dispatch {
     Dispatch {
         kernels: PMEMCHECK_KERNELS,
         write_back: d.write_back.for_pmemcheck(),
+        // riscv64 without Zicbom: the deep flush skips its write-back too, and says so.
+        deep_write_back: d.deep_write_back.for_pmemcheck(),
         drain: d.drain.for_pmemcheck(),
         stream_small_persists: false,
         cached_moves: false,

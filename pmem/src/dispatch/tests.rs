@@ -147,8 +147,8 @@ fn common_overrides_change_the_decision() {
     assert!(d.is("no_movnt") && !base.is("no_movnt"), "{d:?}");
     let d = run_child(&[("PMEM_MOVNT_THRESHOLD", "1024")]);
     assert_eq!(d.get("threshold"), "1024", "{d:?}");
-    // Without ISA kernels, PMDK's generic ones unless the C library's are asked for; the ISA
-    // kernels of x86-64 ignore the knob, as PMDK's do.
+    // Without ISA kernels, PMDK's generic ones unless the C library's are asked for; x86-64
+    // always uses its ISA kernels.
     let d = run_child(&[("PMEM_NO_GENERIC_MEMCPY", "1")]);
     if cfg!(target_arch = "x86_64") {
         assert_eq!(d.get("copy"), base.get("copy"), "{d:?}");

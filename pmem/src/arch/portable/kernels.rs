@@ -50,9 +50,15 @@ const BLOCK: usize = 256;
 /// `dst` is 8-byte aligned and valid for 8 bytes of writes.
 #[inline(always)]
 unsafe fn store8(dst: *mut u8, v: u64) {
-    // SAFETY: the caller's alignment and validity are AtomicU64::from_ptr's requirements; a
-    // relaxed atomic store is one store the compiler may neither split nor merge.
+    // SAFETY: the caller's alignment and validity are AtomicU64::from_ptr's requirements. An
+    // atomic store is single-copy atomic: never split, nor turned into a library call.
     unsafe { AtomicU64::from_ptr(dst.cast::<u64>()) }.store(v, Relaxed);
+}
+
+/// The bytes from `p` to the next multiple of 8 (0-7), exactly (`align_offset` may give up).
+#[inline(always)]
+fn to_word_boundary(p: *const u8) -> usize {
+    (p as usize).wrapping_neg() & 7
 }
 
 /// Ascending copy: bytes up to dst's first 8-byte boundary, 8-byte words, bytes.
@@ -61,7 +67,7 @@ unsafe fn store8(dst: *mut u8, v: u64) {
 /// Both ranges valid; if they overlap, `dst <= src` (each word is read before it is written).
 #[inline(always)]
 unsafe fn copy_up(dst: *mut u8, src: *const u8, len: usize) {
-    let head = dst.align_offset(8).min(len);
+    let head = to_word_boundary(dst).min(len);
     let mut i = 0;
     // SAFETY (every access below): i (+8) <= len keeps it inside the caller's ranges, and
     // from `head` on dst+i is 8-byte aligned.
@@ -110,7 +116,7 @@ unsafe fn copy_down(dst: *mut u8, src: *const u8, len: usize) {
 #[inline(always)]
 unsafe fn fill(dst: *mut u8, c: u8, len: usize) {
     let word = u64::from_ne_bytes([c; 8]);
-    let head = dst.align_offset(8).min(len);
+    let head = to_word_boundary(dst).min(len);
     let mut i = 0;
     // SAFETY (every access below): as in `copy_up`.
     while i < head {

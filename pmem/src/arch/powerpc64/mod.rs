@@ -1,8 +1,9 @@
 //! ppc64le (POWER8 and later): the cache block size from the aux vector, `dcbstps` write-back
 //! and the `phwsync` that completes it; the copy/set kernels and the strategy are `portable`'s.
 //!
-//! `asm!` became stable on PowerPC only in 2026 (the chroot's Rust 1.97 has it): this target
-//! needs a newer compiler than the workspace's rust-version, which holds for x86-64 and aarch64.
+//! Inline assembly on PowerPC is stable only in the Rust releases of 2026:
+//! this target needs a newer compiler than the workspace's rust-version, which x86-64 and
+//! aarch64 keep.
 
 pub mod cpu;
 pub mod decide;
