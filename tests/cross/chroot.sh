@@ -104,15 +104,7 @@ secs() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }'; }
 
 # ------------------------------------------------------------------ mounts and clean-up
 RUN='' BUILD_TMP='' CHILD='' LOG=/dev/null
-mounts_under() { # all mount points at or below $1, deepest first
-	awk '{ print $5 }' /proc/self/mountinfo | while IFS= read -r mp; do
-		mp=$(printf '%b' "$mp")
-		case $mp in "$1" | "$1"/*) printf '%s\n' "$mp" ;; esac
-	done | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-
-}
-unmount_under() {
-	mounts_under "$1" | while IFS= read -r mp; do umount "$mp" 2>/dev/null || umount -l "$mp"; done
-}
+. "$HERE/../mounts.sh"
 # Processes of the run (their root directory is in it), ended by pid.
 end_processes_in() {
 	local d r pids=''

@@ -79,17 +79,7 @@ need_tool lintian lintian
 
 # ------------------------------------------------------------------ mounts and cleanup
 RUN='' ROOT='' TMPBASE=''
-mounts_under() { # all mount points at or below $1, deepest first
-	awk '{ print $5 }' /proc/self/mountinfo | while IFS= read -r mp; do
-		mp=$(printf '%b' "$mp")
-		case $mp in "$1" | "$1"/*) printf '%s\n' "$mp" ;; esac
-	done | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-
-}
-unmount_under() {
-	mounts_under "$1" | while IFS= read -r mp; do
-		umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || echo "cannot unmount $mp" >&2
-	done
-}
+. "$REPO/tests/mounts.sh"
 # Processes left with their root in the chroot (a consumer that hangs), ended by pid.
 end_chroot_processes() {
 	local d r pids=''
