@@ -295,6 +295,10 @@ ENVS=(HOME=/root USER=root LOGNAME=root SHELL=/bin/bash "TERM=${TERM:-dumb}" "PA
 # A fully static program loads no preload: the tests link the preload's object into theirs.
 [ "$ARCH" = aarch64 ] || ENVS+=("QEMU_SET_ENV=LD_PRELOAD=/usr/\$LIB/$PRELOAD"
 	"CROSS_STATIC_OBJS=/usr/lib/$GNU/${PRELOAD%.so}.o")
+# The suite's own settings (tests/cross/run.sh, deb.sh), so that `make test-cross VERBOSE=1` works.
+for v in CROSS_STEPS VERBOSE TAIL CROSS_DEB_LINTIAN; do
+	[ -z "${!v:-}" ] || ENVS+=("$v=${!v}")
+done
 for v in $(compgen -e); do # what cargo needs to reach its registry from here
 	case $v in
 	*TOKEN* | *token* | *CREDENTIAL* | *SECRET* | *PASSWORD*) ;;
